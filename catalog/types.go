@@ -147,9 +147,9 @@ type Software struct {
 type Offer struct {
 	ID       int64  `db:"id" json:"-"`
 	HosterID int64  `db:"hoster_id" json:"-"`
-	Key      string `db:"key" json:"key"`        // stable per hoster, e.g. "nextcloud"
-	ObjectID string `db:"object_id" json:"id"`   // ActivityPub id, unique
-	Name     string `db:"name" json:"name"`      // "Nextcloud de Chaton Nazairien"
+	Key      string `db:"key" json:"key"`      // stable per hoster, e.g. "nextcloud"
+	ObjectID string `db:"object_id" json:"id"` // ActivityPub id, unique
+	Name     string `db:"name" json:"name"`    // "Nextcloud de Chaton Nazairien"
 	Summary  string `db:"summary" json:"summary,omitempty"`
 	Category string `db:"category" json:"category"` // one of Categories
 
