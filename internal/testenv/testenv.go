@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -125,7 +126,7 @@ func withDatabase(dsn, name string) (string, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
 		if err != nil {
-			return "", fmt.Errorf("parse DSN: %w", redactErr(err, dsn))
+			return "", fmt.Errorf("parse DSN: %w", withoutInput(err))
 		}
 		u.Path = "/" + name
 		u.RawPath = ""
@@ -145,9 +146,13 @@ func redact(dsn string) string {
 	return kvPassword.ReplaceAllString(dsn, "${1}xxxxx")
 }
 
-// redactErr drops url.Parse's echo of the raw DSN, which may hold a password.
-func redactErr(err error, dsn string) error {
-	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), dsn, redact(dsn)))
+// withoutInput drops url.Parse's echo of the raw DSN, which may hold a password.
+func withoutInput(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // Meili returns the URL and master key of a running Meilisearch

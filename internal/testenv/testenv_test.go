@@ -207,3 +207,31 @@ func TestChromium(t *testing.T) {
 		t.Errorf("%s --version printed %q, want a Chromium version", path, out)
 	}
 }
+
+// FuzzWithDatabase checks that any DSN in the variable either is rejected or
+// comes back pointing at the requested database, never with a panic.
+func FuzzWithDatabase(f *testing.F) {
+	for _, seed := range []string{
+		"postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+		"postgresql://u:p%40ss@[::1]:5/db",
+		"host=/tmp port=5432 user=postgres",
+		"postgres://%zz",
+		"",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, dsn string) {
+		got, err := withDatabase(dsn, "portee_test_x")
+		if err != nil {
+			// The DSN may hold a password: errors must not repeat it.
+			if len(dsn) > 12 && strings.Contains(err.Error(), dsn) {
+				t.Errorf("error %q repeats the raw DSN", err)
+			}
+			return
+		}
+		if !strings.Contains(got, "portee_test_x") {
+			t.Errorf("withDatabase(%q) = %q, lacks the database name", dsn, got)
+		}
+		_ = redact(got)
+	})
+}

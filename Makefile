@@ -1,0 +1,32 @@
+# Portée: developer entry points. `make test` needs only Go on a Debian
+# machine: scripts/testenv.sh provides PostgreSQL, Meilisearch and Chromium.
+GO ?= go
+PKGS ?= ./...
+TESTFLAGS ?=
+
+.PHONY: test build bench fuzz lint demo
+
+test:
+	scripts/testenv.sh $(GO) test -race -count=1 -timeout 30m $(TESTFLAGS) $(PKGS)
+
+build:
+	$(GO) build -o bin/portee ./cmd/portee
+
+# Benchmarks run against durable PostgreSQL (fsync on) so numbers are honest.
+bench:
+	@if [ -x scripts/bench.sh ]; then \
+		scripts/bench.sh; \
+	else \
+		PORTEE_TESTENV_DURABLE=1 scripts/testenv.sh $(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS); \
+	fi
+
+fuzz:
+	GO=$(GO) scripts/fuzz.sh $(PKGS)
+
+lint:
+	@files=$$(gofmt -l .); \
+	if [ -n "$$files" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$files"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+demo:
+	$(GO) run ./cmd/portee demo
