@@ -27,6 +27,8 @@ lint:
 	@files=$$(gofmt -l .); \
 	if [ -n "$$files" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$files"; exit 1; fi
 	$(GO) vet $(PKGS)
+	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh .ci/run; \
+	else echo "shellcheck not installed: shell scripts not checked"; fi
 
 demo:
 	$(GO) run ./cmd/portee demo

@@ -115,6 +115,7 @@ random_hex() {
 # http_ok tells whether GET http://127.0.0.1:$1$2 answers 200, without curl,
 # which a fresh Debian may lack.
 http_ok() {
+	# shellcheck disable=SC2016 # the inner script expands its own arguments
 	timeout 5 bash -c '
 		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
 		printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" "$2" >&3
@@ -129,7 +130,7 @@ find_pg_bin() {
 		PG_BIN=$(dirname "$(readlink -f "$(command -v pg_ctl)")")
 		[[ -x $PG_BIN/initdb ]] && return 0
 	fi
-	for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+	for dir in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r); do
 		if [[ -x $dir/initdb && -x $dir/pg_ctl ]]; then
 			PG_BIN=$dir
 			return 0
