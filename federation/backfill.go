@@ -1,0 +1,200 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"codeberg.org/portee/portee/catalog"
+	"codeberg.org/portee/portee/federation/fetch"
+	"codeberg.org/portee/portee/federation/vocab"
+)
+
+// backfill catches up with a followed actor: it applies the activities of
+// its outbox (bounded, oldest first, idempotent as in the inbox), then reads
+// the full current list of its offers and its declaration, and deletes the
+// offers no longer listed. Updates missed during an outage arrive this way.
+func (d *Directory) backfill(ctx context.Context, h *catalog.Hoster, ra *vocab.RemoteActor) error {
+	e := d.e
+	c, err := e.fetcher(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	if h.OutboxURL != "" {
+		if allowed, _ := c.RobotsAllowed(ctx, h.OutboxURL); allowed {
+			errs = append(errs, d.backfillOutbox(ctx, c, h))
+		}
+	}
+	if ra.OffersURL != "" && sameHost(ra.OffersURL, h.ActorID) {
+		if allowed, _ := c.RobotsAllowed(ctx, ra.OffersURL); allowed {
+			errs = append(errs, d.reconcileOffers(ctx, c, h, ra.OffersURL))
+		}
+	}
+	if ra.DeclarationURL != "" && sameHost(ra.DeclarationURL, h.ActorID) {
+		if allowed, _ := c.RobotsAllowed(ctx, ra.DeclarationURL); allowed {
+			errs = append(errs, d.fetchDeclaration(ctx, c, h, ra.DeclarationURL))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// readCollection walks a collection's pages, at most maxPages of them and
+// maxItems items, and returns the embedded items and the item IRIs in page
+// order. complete is false when a limit cut the walk short.
+func (d *Directory) readCollection(ctx context.Context, c *fetch.Client, url string, maxPages, maxItems int) (items []json.RawMessage, iris []string, complete bool, err error) {
+	b, err := c.GetJSON(ctx, url)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	items, iris, next, first, _, err := vocab.ParseCollection(b)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if len(items) == 0 && len(iris) == 0 && next == "" && first != "" {
+		next = first
+	}
+	seen := map[string]bool{url: true}
+	for pages := 1; next != ""; pages++ {
+		if pages > maxPages || len(items)+len(iris) >= maxItems {
+			return items, iris, false, nil
+		}
+		if seen[next] || !sameHost(next, url) {
+			return items, iris, false, fmt.Errorf("collection %q: page %q loops or leaves the host", url, next)
+		}
+		seen[next] = true
+		b, err := c.GetJSON(ctx, next)
+		if err != nil {
+			return items, iris, false, err
+		}
+		pi, pr, pn, _, _, err := vocab.ParseCollection(b)
+		if err != nil {
+			return items, iris, false, err
+		}
+		items, iris, next = append(items, pi...), append(iris, pr...), pn
+	}
+	return items, iris, len(items)+len(iris) <= maxItems, nil
+}
+
+func (d *Directory) backfillOutbox(ctx context.Context, c *fetch.Client, h *catalog.Hoster) error {
+	e := d.e
+	items, iris, _, err := d.readCollection(ctx, c, h.OutboxURL, e.cfg.BackfillMaxPages, e.cfg.BackfillMaxItems)
+	if err != nil {
+		return fmt.Errorf("outbox of %q: %w", h.ActorID, err)
+	}
+	for _, iri := range iris {
+		if len(items) >= e.cfg.BackfillMaxItems || !sameHost(iri, h.ActorID) {
+			continue
+		}
+		b, err := c.GetJSON(ctx, iri)
+		if err != nil {
+			continue
+		}
+		items = append(items, b)
+	}
+	if len(items) > e.cfg.BackfillMaxItems {
+		items = items[:e.cfg.BackfillMaxItems]
+	}
+	// Outboxes list newest first; apply in the order things happened.
+	acts := make([]*vocab.Parsed, 0, len(items))
+	for _, raw := range items {
+		act, err := vocab.ParseActivity(raw)
+		if err != nil || act.Actor != h.ActorID || checkAuthority(act) != nil {
+			continue
+		}
+		acts = append(acts, act)
+	}
+	slices.Reverse(acts)
+	slices.SortStableFunc(acts, func(a, b *vocab.Parsed) int { return a.Published.Compare(b.Published) })
+	var errs []error
+	for _, act := range acts {
+		switch act.Type {
+		case "Create", "Update", "Delete":
+		default:
+			continue
+		}
+		if err := d.apply(ctx, h, act); err != nil && !errors.Is(err, errIgnored) {
+			var se *statusError
+			if errors.As(err, &se) {
+				e.log.Debug("federation: backfill skipped an activity", "activity", act.ID, "err", err)
+				continue
+			}
+			errs = append(errs, fmt.Errorf("apply %q: %w", act.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// maxOffersPerHoster bounds the offers collection a directory reads.
+const maxOffersPerHoster = 2000
+
+// reconcileOffers makes the directory's offers of h match the node's
+// offers collection. Deleting needs the whole list: a truncated read
+// deletes nothing.
+func (d *Directory) reconcileOffers(ctx context.Context, c *fetch.Client, h *catalog.Hoster, url string) error {
+	e := d.e
+	items, iris, complete, err := d.readCollection(ctx, c, url, maxOffersPerHoster/20+1, maxOffersPerHoster)
+	if err != nil {
+		return fmt.Errorf("offers of %q: %w", h.ActorID, err)
+	}
+	for _, iri := range iris {
+		if !sameHost(iri, h.ActorID) {
+			complete = false
+			continue
+		}
+		b, err := c.GetJSON(ctx, iri)
+		if err != nil {
+			complete = false
+			continue
+		}
+		items = append(items, b)
+	}
+	keep := make([]string, 0, len(items))
+	for _, raw := range items {
+		o, by, err := vocab.ParseOffer(raw)
+		if err != nil || by != h.ActorID || !sameHost(o.ObjectID, h.ActorID) {
+			complete = false
+			continue
+		}
+		if err := d.ownedBy(ctx, o.ObjectID, h); err != nil {
+			continue
+		}
+		o.HosterID = h.ID
+		err = e.store.UpsertOffer(ctx, o, catalog.WriteMeta{})
+		if err != nil && !errors.Is(err, catalog.ErrStale) {
+			return fmt.Errorf("offer %q: %w", o.ObjectID, err)
+		}
+		keep = append(keep, o.Key)
+	}
+	if !complete {
+		return nil
+	}
+	if _, err := e.store.DeleteHosterOffersExcept(ctx, h.ID, keep, time.Now(), catalog.WriteMeta{}); err != nil && !errors.Is(err, catalog.ErrStale) {
+		return fmt.Errorf("offers of %q: %w", h.ActorID, err)
+	}
+	return nil
+}
+
+func (d *Directory) fetchDeclaration(ctx context.Context, c *fetch.Client, h *catalog.Hoster, url string) error {
+	b, err := c.GetJSON(ctx, url)
+	var se *fetch.StatusError
+	if errors.As(err, &se) && se.Code == 404 {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("declaration of %q: %w", h.ActorID, err)
+	}
+	decl, by, err := vocab.ParseDeclaration(b)
+	if err != nil || by != h.ActorID || !sameHost(decl.ObjectID, h.ActorID) {
+		return nil
+	}
+	decl.HosterID = h.ID
+	err = d.e.store.UpsertDeclaration(ctx, decl, catalog.WriteMeta{})
+	if err != nil && !errors.Is(err, catalog.ErrStale) {
+		return fmt.Errorf("declaration of %q: %w", h.ActorID, err)
+	}
+	return nil
+}
