@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -205,5 +206,52 @@ func BenchmarkUpsertOfferParallel(b *testing.B) {
 			})
 			b.ReportMetric(float64(n.Load())/time.Since(start).Seconds(), "ops/s")
 		})
+	}
+}
+
+// TestSQLiteTwoStoresOneFile stands for two processes on one SQLite file:
+// their write transactions are not serialised in process, so BEGIN
+// IMMEDIATE and the busy timeout must keep SQLITE_BUSY from reaching callers.
+func TestSQLiteTwoStoresOneFile(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "shared.db")
+	ctx := context.Background()
+	a, err := catalog.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := catalog.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	h := catalogtest.SampleHoster("partage", "https://partage.example")
+	if err := a.UpsertHoster(ctx, h, catalog.WriteMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	const perStore, writers = 40, 4
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*perStore*writers)
+	for si, s := range []*catalog.Store{a, b} {
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < perStore; i++ {
+					o := catalogtest.SampleOffer(h, fmt.Sprintf("s%d-w%d-%d", si, w, i), "pad")
+					if err := s.UpsertOffer(ctx, o, catalog.WriteMeta{}); err != nil {
+						errs <- err
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n, _ := b.CountOffers(ctx); n != 2*perStore*writers {
+		t.Errorf("CountOffers = %d, want %d", n, 2*perStore*writers)
 	}
 }

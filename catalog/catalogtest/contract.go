@@ -932,6 +932,42 @@ func testConcurrentWriters(t *testing.T, s *catalog.Store) {
 		hosters[i] = mustHoster(t, s, fmt.Sprintf("parallele%d", i))
 	}
 	seq := lastSeq(t, s)
+	// A follower reads the feed while the writers write, as the indexer
+	// does: it must never move its cursor past a change that becomes
+	// visible later (on PostgreSQL, a transaction that drew a lower seq
+	// but committed after a higher one).
+	followed := map[string]bool{}
+	stop := make(chan struct{})
+	followerDone := make(chan error, 1)
+	go func() {
+		cursor := seq
+		stopping := false
+		for {
+			if !stopping {
+				select {
+				case <-stop:
+					stopping = true // drain what the writers left, then report
+				default:
+				}
+			}
+			cs, err := s.Changes(ctx, cursor, 50)
+			if err != nil {
+				followerDone <- err
+				return
+			}
+			for _, c := range cs {
+				followed[c.ObjectID] = true
+				cursor = c.Seq
+			}
+			if len(cs) == 0 {
+				if stopping {
+					followerDone <- nil
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*perWriter)
 	for w := 0; w < writers; w++ {
@@ -953,12 +989,19 @@ func testConcurrentWriters(t *testing.T, s *catalog.Store) {
 		}(w)
 	}
 	wg.Wait()
+	close(stop)
+	if err := <-followerDone; err != nil {
+		t.Fatalf("follower: %v", err)
+	}
 	close(errs)
 	for err := range errs {
 		t.Errorf("concurrent write: %v", err)
 	}
 	if n, _ := s.CountOffers(ctx); n != writers*perWriter {
 		t.Errorf("CountOffers = %d, want %d", n, writers*perWriter)
+	}
+	if len(followed) != writers*perWriter {
+		t.Errorf("a follower reading during the writes saw %d changes, want %d: its cursor skipped changes committed late", len(followed), writers*perWriter)
 	}
 	cs := changesAfter(t, s, seq)
 	if len(cs) != writers*perWriter {
