@@ -56,15 +56,17 @@ type Store struct {
 type subscriber struct{ ch chan struct{} }
 
 // Open opens the catalog named by dsn and applies pending migrations.
-// "postgres://…" and "postgresql://…" select PostgreSQL; anything else is a
-// SQLite file path, optionally prefixed "sqlite:" or written as a "file:" URI.
+// "postgres://…", "postgresql://…" and lib/pq key=value strings select
+// PostgreSQL; anything else is a SQLite file path, optionally prefixed
+// "sqlite:" or written as a "file:" URI, created with its directory if
+// missing.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	if strings.TrimSpace(dsn) == "" {
 		return nil, errors.New("catalog: open: empty database address")
 	}
 	var s *Store
 	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+	case isPostgresDSN(dsn):
 		db, err := sqlx.Open("postgres", postgresDSN(dsn))
 		if err != nil {
 			return nil, fmt.Errorf("catalog: open postgres: %w", err)
@@ -108,10 +110,26 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
+// isPostgresDSN recognises a PostgreSQL URL, or lib/pq's key=value form
+// ("host=db dbname=portee"), which is never a sensible SQLite file name.
+func isPostgresDSN(dsn string) bool {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return true
+	}
+	return strings.Contains(dsn, "=") && strings.Contains(dsn, " ") &&
+		(strings.Contains(dsn, "dbname=") || strings.Contains(dsn, "host="))
+}
+
 // postgresDSN turns on lib/pq's binary_parameters unless the operator chose
 // otherwise: parameters then travel with the query in one round trip instead
 // of a prepare round trip first, which makes ingest about a quarter faster.
 func postgresDSN(dsn string) string {
+	if !strings.Contains(dsn, "://") {
+		if strings.Contains(dsn, "binary_parameters=") {
+			return dsn
+		}
+		return dsn + " binary_parameters=yes"
+	}
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return dsn // lib/pq reports the error without echoing the password
@@ -148,7 +166,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	release, err := s.lockWrite(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("catalog: %w", err)
 	}
 	defer release()
 	tx, err := s.db.BeginTxx(ctx, nil)
@@ -203,7 +221,7 @@ func (s *Store) lockWrite(ctx context.Context) (release func(), err error) {
 	case s.writeMu <- struct{}{}:
 		return func() { <-s.writeMu }, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("catalog: waiting to write: %w", ctx.Err())
+		return nil, fmt.Errorf("waiting for the write turn: %w", ctx.Err())
 	}
 }
 
