@@ -21,6 +21,8 @@ func engines(t *testing.T, fn func(t *testing.T, open func(t testing.TB) *catalo
 	t.Run("postgres", func(t *testing.T) { fn(t, catalogtest.NewPostgres) })
 }
 
+func openSQLite(t testing.TB) *catalog.Store { return catalogtest.NewSQLite(t) }
+
 // listen reserves a loopback port so the base URL is known before the
 // server (and its actors' ids) exist.
 func listen(t testing.TB) (net.Listener, string) {
