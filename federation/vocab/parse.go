@@ -570,14 +570,18 @@ func parseActivity(b []byte) (*Parsed, error) {
 		}
 	case map[string]any:
 		p.ObjectType = pickType(o)
-		if p.ObjectType == "" {
-			return nil, invalid("embedded object without a type")
-		}
 		p.ObjectID = idOf(o)
 		if p.ObjectID != "" {
 			if _, err := requireURL("object id", p.ObjectID); err != nil {
 				return nil, err
 			}
+		}
+		if p.ObjectType == "" {
+			// {"id": …} alone is a reference written as an object.
+			if p.ObjectID == "" {
+				return nil, invalid("embedded object without a type or an id")
+			}
+			break
 		}
 		if u := timeOf(o["updated"]); !u.IsZero() {
 			p.Updated = u
@@ -897,7 +901,8 @@ func lastSegment(id string) string {
 	if err != nil {
 		return ""
 	}
-	p := strings.TrimRight(u.Path, "/")
+	// The escaped path: a key may hold an escaped slash.
+	p := strings.TrimRight(u.EscapedPath(), "/")
 	seg := p[strings.LastIndexByte(p, '/')+1:]
 	if s, err := url.PathUnescape(seg); err == nil {
 		return s
