@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -88,6 +89,12 @@ func serve(t testing.TB, ln net.Listener, base string, e *echo.Echo, run func(co
 // the default test configuration.
 func startNode(t testing.TB, store *catalog.Store, ln net.Listener, base string, tune ...func(*Config)) (*Node, *running) {
 	t.Helper()
+	return startNodeEcho(t, store, ln, base, nil, tune...)
+}
+
+// startNodeEcho is startNode with extra routes or middleware set by more.
+func startNodeEcho(t testing.TB, store *catalog.Store, ln net.Listener, base string, more func(*echo.Echo), tune ...func(*Config)) (*Node, *running) {
+	t.Helper()
 	cfg := testConfig(base)
 	for _, f := range tune {
 		f(&cfg)
@@ -98,8 +105,50 @@ func startNode(t testing.TB, store *catalog.Store, ln net.Listener, base string,
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	if more != nil {
+		more(e)
+	}
 	n.Register(e, nil)
 	return n, serve(t, ln, base, e, n.Run)
+}
+
+// relisten takes the same loopback address again after a server stopped.
+func relisten(t testing.TB, base string) net.Listener {
+	t.Helper()
+	addr := strings.TrimPrefix(base, "http://")
+	var last error
+	for range 50 {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			return ln
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("relisten %s: %v", addr, last)
+	return nil
+}
+
+// followed starts a node with one hoster and offer and a directory that
+// follows it, and waits for the Accept.
+func followed(t *testing.T, open func(testing.TB) *catalog.Store, tune ...func(*Config)) (nodeStore, dirStore *catalog.Store, h *catalog.Hoster, n *Node, nr *running, d *Directory, dr *running) {
+	t.Helper()
+	ctx := context.Background()
+	nodeStore, dirStore = open(t), open(t)
+	nln, nbase := listen(t)
+	dln, dbase := listen(t)
+	h = localHoster(t, nodeStore, nbase, "nazairien")
+	localOffer(t, nodeStore, h, "nextcloud", "cloud")
+	n, nr = startNode(t, nodeStore, nln, nbase, tune...)
+	d, dr = startDirectory(t, dirStore, dln, dbase, tune...)
+	if err := d.Follow(ctx, h.ActorID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the Accept", func() bool {
+		st, _ := d.FollowState(ctx, h.ActorID)
+		return st == followAccepted
+	})
+	return
 }
 
 func startDirectory(t testing.TB, store *catalog.Store, ln net.Listener, base string, tune ...func(*Config)) (*Directory, *running) {

@@ -258,7 +258,7 @@ func TestWantsActivityJSON(t *testing.T) {
 	for accept, want := range map[string]bool{
 		"application/activity+json": true,
 		`application/ld+json; profile="https://www.w3.org/ns/activitystreams"`: true,
-		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8":     false,
+		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8":      false,
 		"": false,
 		"application/activity+json;q=0, text/html": false,
 		"text/html, application/activity+json":     true,
