@@ -130,7 +130,7 @@ func contextAliases(ctx any) map[string][]string {
 	prefixes := map[string]bool{"portee": true}
 	for _, d := range defs {
 		for k, v := range d {
-			if s, ok := v.(string); ok && s == NS && !strings.Contains(k, ":") {
+			if s, ok := v.(string); ok && s == NS && !strings.Contains(k, ":") && len(prefixes) < maxPrefixes {
 				prefixes[k] = true
 			}
 		}
@@ -144,6 +144,7 @@ func contextAliases(ctx any) map[string][]string {
 			out[t.name] = append(out[t.name], p+":"+t.name)
 		}
 	}
+	n := 0
 	for _, d := range defs {
 		for k, v := range d {
 			target := ""
@@ -159,13 +160,21 @@ func contextAliases(ctx any) map[string][]string {
 			} else if p, rest, ok := strings.Cut(target, ":"); ok && prefixes[p] {
 				term = rest
 			}
-			if term != "" && k != "portee:"+term {
+			if term != "" && k != "portee:"+term && n < maxAliases {
 				out[term] = append(out[term], k)
+				n++
 			}
 		}
 	}
 	return out
 }
+
+// maxPrefixes and maxAliases bound the work a hostile @context can make
+// every term lookup do.
+const (
+	maxPrefixes = 4
+	maxAliases  = 64
+)
 
 // term returns the value of one of our terms in m, however the document
 // names it.

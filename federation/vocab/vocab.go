@@ -4,8 +4,10 @@
 package vocab
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // NS is the namespace of Portée's own terms (prefix "portee").
@@ -145,10 +147,15 @@ var porteeTerms = []struct{ name, kind string }{
 	{"evidence", "id"}, {"comment", ""},
 }
 
-// documentContext is the @context of every document we publish.
-func documentContext() []any {
-	return []any{ASContext, SecurityContext, termDefinitions()}
-}
+// documentContext is the @context of every document we publish, encoded
+// once: it is most of the bytes of a small document.
+var documentContext = sync.OnceValue(func() json.RawMessage {
+	b, err := encode([]any{ASContext, SecurityContext, termDefinitions()})
+	if err != nil {
+		panic("vocab: document context: " + err.Error())
+	}
+	return b
+})
 
 // ContextDocument returns the JSON-LD context document of our terms, served
 // at Paths.Context with content type application/ld+json.
