@@ -1,0 +1,423 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/meilisearch/meilisearch-go"
+)
+
+// Meili is the Meilisearch backend, for a large directory or several
+// processes sharing one index.
+type Meili struct {
+	client meilisearch.ServiceManager
+	index  meilisearch.IndexManager
+	uid    string
+
+	mu         sync.Mutex
+	configured bool
+}
+
+// taskPoll is how often a write waits on its Meilisearch task.
+const taskPoll = 15 * time.Millisecond
+
+// NewMeili prepares a client of the Meilisearch at rawURL; it does not
+// contact the server (Configure does).
+func NewMeili(rawURL, key, indexName string) (*Meili, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("search: meilisearch url %q: want http(s)://host[:port]", rawURL)
+	}
+	if indexName == "" || strings.ContainsFunc(indexName, func(r rune) bool {
+		return !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) {
+		return nil, fmt.Errorf("search: meilisearch index name %q: want letters, digits, - and _", indexName)
+	}
+	c := meilisearch.New(strings.TrimRight(rawURL, "/"), meilisearch.WithAPIKey(key))
+	return &Meili{client: c, index: c.Index(indexName), uid: indexName}, nil
+}
+
+// Name implements Index.
+func (m *Meili) Name() string { return "meilisearch" }
+
+// Close implements Index.
+func (m *Meili) Close() error { m.client.Close(); return nil }
+
+// unavailable wraps err with ErrUnavailable when Meilisearch could not be
+// reached or answered with a server error, so that callers may fall back.
+func (m *Meili) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var me *meilisearch.Error
+	if errors.As(err, &me) {
+		if me.ErrCode == meilisearch.MeilisearchCommunicationError || me.ErrCode == meilisearch.MeilisearchTimeoutError ||
+			me.StatusCode >= 500 {
+			return fmt.Errorf("search: meilisearch %s: %w: %s", op, ErrUnavailable, shortErr(me))
+		}
+		return fmt.Errorf("search: meilisearch %s: %s", op, shortErr(me))
+	}
+	return fmt.Errorf("search: meilisearch %s: %w", op, err)
+}
+
+// shortErr keeps the useful part of a client error (its full text repeats
+// the request body).
+func shortErr(e *meilisearch.Error) string {
+	if e.MeilisearchApiError.Message != "" {
+		return fmt.Sprintf("%d %s: %s", e.StatusCode, e.MeilisearchApiError.Code, e.MeilisearchApiError.Message)
+	}
+	if e.OriginError != nil {
+		return e.OriginError.Error()
+	}
+	return fmt.Sprintf("status %d", e.StatusCode)
+}
+
+// wait waits for a task and turns its failure into an error.
+func (m *Meili) wait(ctx context.Context, op string, ti *meilisearch.TaskInfo, err error) error {
+	if err != nil {
+		return m.wrap(op, err)
+	}
+	t, err := m.client.WaitForTaskWithContext(ctx, ti.TaskUID, taskPoll)
+	if err != nil {
+		return m.wrap(op, err)
+	}
+	if t.Status != meilisearch.TaskStatusSucceeded {
+		return fmt.Errorf("search: meilisearch %s: task %d %s: %s %s", op, t.UID, t.Status, t.Error.Code, t.Error.Message)
+	}
+	return nil
+}
+
+func rotField(slot int) string { return "rot" + strconv.Itoa(slot) }
+
+// rankingRules: see rank.go. The "sort" rule carries the distance and the
+// rotation, so the rules after it only order exact duplicates.
+var rankingRules = []string{"demote:asc", "words", "typo", "sort", "proximity", "attribute", "exactness"}
+
+func meiliSettings() *meilisearch.Settings {
+	sortable := []string{"_geo"}
+	for i := 0; i < rotationSlots; i++ {
+		sortable = append(sortable, rotField(i))
+	}
+	return &meilisearch.Settings{
+		RankingRules: rankingRules,
+		SearchableAttributes: []string{"name", "software", "category_text", "summary", "hoster_name",
+			"commune", "departement_name", "region", "postal_code"},
+		FilterableAttributes: []string{"_geo", "kind", "category", "software", "registration", "load",
+			"audience", "status", "hoster_status", "departement", "region", "languages",
+			"area_departements", "radius_step"},
+		SortableAttributes: sortable,
+		StopWords:          stopWords,
+		Synonyms:           synonymMap(),
+		TypoTolerance: &meilisearch.TypoTolerance{
+			Enabled:             true,
+			MinWordSizeForTypos: meilisearch.MinWordSizeForTypos{OneTypo: 5, TwoTypos: 9},
+			DisableOnWords:      []string{},
+			DisableOnAttributes: []string{},
+		},
+		Faceting:   &meilisearch.Faceting{MaxValuesPerFacet: 200},
+		Pagination: &meilisearch.Pagination{MaxTotalHits: maxResults},
+	}
+}
+
+// maxResults is the deepest result a query can page to, on both backends.
+const maxResults = 1000
+
+// Configure implements Index: creates the index and applies the settings,
+// waiting for both tasks. Settings equal to the current ones cost nothing.
+func (m *Meili) Configure(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.configureLocked(ctx)
+}
+
+func (m *Meili) configureLocked(ctx context.Context) error {
+	ti, err := m.client.CreateIndexWithContext(ctx, &meilisearch.IndexConfig{Uid: m.uid, PrimaryKey: "id"})
+	if err != nil {
+		return m.wrap("create index", err)
+	}
+	t, err := m.client.WaitForTaskWithContext(ctx, ti.TaskUID, taskPoll)
+	if err != nil {
+		return m.wrap("create index", err)
+	}
+	if t.Status != meilisearch.TaskStatusSucceeded && t.Error.Code != "index_already_exists" {
+		return fmt.Errorf("search: meilisearch create index %q: %s", m.uid, t.Error.Message)
+	}
+	ti, err = m.index.UpdateSettingsWithContext(ctx, meiliSettings())
+	if err := m.wait(ctx, "settings", ti, err); err != nil {
+		return err
+	}
+	m.configured = true
+	return nil
+}
+
+// ensure configures the index before its first use, so that documents
+// written while Meilisearch was down at start-up never land in an index
+// created with default settings.
+func (m *Meili) ensure(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.configured {
+		return nil
+	}
+	return m.configureLocked(ctx)
+}
+
+// Drop deletes the whole index (tests, and `portee reindex` of a renamed
+// index).
+func (m *Meili) Drop(ctx context.Context) error {
+	m.mu.Lock()
+	m.configured = false
+	m.mu.Unlock()
+	ti, err := m.client.DeleteIndexWithContext(ctx, m.uid)
+	if err != nil {
+		return m.wrap("drop index", err)
+	}
+	t, err := m.client.WaitForTaskWithContext(ctx, ti.TaskUID, taskPoll)
+	if err != nil {
+		return m.wrap("drop index", err)
+	}
+	if t.Status != meilisearch.TaskStatusSucceeded && t.Error.Code != "index_not_found" {
+		return fmt.Errorf("search: meilisearch drop index %q: %s", m.uid, t.Error.Message)
+	}
+	return nil
+}
+
+type meiliGeo struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+// meiliDoc is a Document with what Meilisearch needs to filter and rank it.
+type meiliDoc struct {
+	Document
+	Geo             *meiliGeo `json:"_geo,omitempty"`
+	CategoryText    string    `json:"category_text,omitempty"`
+	DepartementName string    `json:"departement_name,omitempty"`
+	Demote          int       `json:"demote"`
+	RadiusStep      float64   `json:"radius_step,omitempty"`
+	Rot0            uint32    `json:"rot0"`
+	Rot1            uint32    `json:"rot1"`
+	Rot2            uint32    `json:"rot2"`
+	Rot3            uint32    `json:"rot3"`
+	Rot4            uint32    `json:"rot4"`
+	Rot5            uint32    `json:"rot5"`
+	Rot6            uint32    `json:"rot6"`
+	Rot7            uint32    `json:"rot7"`
+}
+
+func toMeili(d Document) meiliDoc {
+	d = normalized(d)
+	md := meiliDoc{Document: d, CategoryText: categoryWords(d.Category), DepartementName: departementName(d.Departement),
+		Demote: demote(&d), RadiusStep: radiusStep(d.AreaRadiusKm)}
+	if hasCoords(&d) {
+		md.Geo = &meiliGeo{Lat: *d.Lat, Lng: *d.Lon}
+	}
+	rots := []*uint32{&md.Rot0, &md.Rot1, &md.Rot2, &md.Rot3, &md.Rot4, &md.Rot5, &md.Rot6, &md.Rot7}
+	for i, p := range rots {
+		*p = rotationKey(i, d.ID)
+	}
+	return md
+}
+
+// Upsert implements Index.
+func (m *Meili) Upsert(ctx context.Context, docs []Document) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	if err := m.ensure(ctx); err != nil {
+		return err
+	}
+	pk := "id"
+	for start := 0; start < len(docs); start += batchSize {
+		part := docs[start:min(start+batchSize, len(docs))]
+		md := make([]meiliDoc, 0, len(part))
+		for _, d := range part {
+			if d.ID == "" {
+				return fmt.Errorf("search: meilisearch upsert: document without id")
+			}
+			md = append(md, toMeili(d))
+		}
+		ti, err := m.index.AddDocumentsWithContext(ctx, md, &meilisearch.DocumentOptions{PrimaryKey: &pk})
+		if err := m.wait(ctx, "upsert", ti, err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete implements Index.
+func (m *Meili) Delete(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := m.ensure(ctx); err != nil {
+		return err
+	}
+	for start := 0; start < len(ids); start += batchSize {
+		ti, err := m.index.DeleteDocumentsWithContext(ctx, ids[start:min(start+batchSize, len(ids))], nil)
+		if err := m.wait(ctx, "delete", ti, err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Clear implements Index.
+func (m *Meili) Clear(ctx context.Context) error {
+	if err := m.ensure(ctx); err != nil {
+		return err
+	}
+	ti, err := m.index.DeleteAllDocumentsWithContext(ctx, nil)
+	return m.wait(ctx, "clear", ti, err)
+}
+
+// IDs implements Index.
+func (m *Meili) IDs(ctx context.Context) (map[string]int64, error) {
+	if err := m.ensure(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64)
+	const page = 5000
+	for off := int64(0); ; off += page {
+		var res meilisearch.DocumentsResult
+		err := m.index.GetDocumentsWithContext(ctx, &meilisearch.DocumentsQuery{
+			Offset: off, Limit: page, Fields: []string{"id", "updated"},
+		}, &res)
+		if err != nil {
+			return nil, m.wrap("list ids", err)
+		}
+		var rows []struct {
+			ID      string `json:"id"`
+			Updated int64  `json:"updated"`
+		}
+		if err := res.Results.Decode(&rows); err != nil {
+			return nil, fmt.Errorf("search: meilisearch list ids: %w", err)
+		}
+		for _, r := range rows {
+			out[r.ID] = r.Updated
+		}
+		if int64(len(rows)) < page {
+			return out, nil
+		}
+	}
+}
+
+// quote renders a filter value.
+func quote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+func inFilter(field string, values []string) string {
+	qs := make([]string, len(values))
+	for i, v := range values {
+		qs[i] = quote(v)
+	}
+	return field + " IN [" + strings.Join(qs, ", ") + "]"
+}
+
+func geoRadius(p *Point, km float64) string {
+	return fmt.Sprintf("_geoRadius(%s, %s, %s)", strconv.FormatFloat(p.Lat, 'f', -1, 64),
+		strconv.FormatFloat(p.Lon, 'f', -1, 64), strconv.FormatFloat(km*1000, 'f', 0, 64))
+}
+
+// meiliFilter renders the filters of q (see rank.go for the rules).
+func meiliFilter(q Query) string {
+	parts := []string{`hoster_status != "gone"`}
+	for _, f := range []struct {
+		field  string
+		values []string
+	}{
+		{"category", q.Categories}, {"software", q.Software}, {"registration", q.Registrations},
+		{"languages", q.Languages}, {"departement", q.Departements},
+	} {
+		if len(f.values) > 0 {
+			parts = append(parts, inFilter(f.field, f.values))
+		}
+	}
+	audience := []string{`audience = "everyone"`}
+	if q.NearDep != "" {
+		audience = append(audience, "area_departements = "+quote(q.NearDep))
+	}
+	if q.Near != nil {
+		for _, s := range radiusSteps {
+			audience = append(audience, fmt.Sprintf("(radius_step = %s AND %s)", formatStep(s), geoRadius(q.Near, s)))
+		}
+	}
+	parts = append(parts, "("+strings.Join(audience, " OR ")+")")
+	if q.Near != nil && q.RadiusKm > 0 {
+		parts = append(parts, geoRadius(q.Near, q.RadiusKm))
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// meiliRequest builds the search request of q; the benchmarks send the same
+// request to measure Meilisearch alone.
+func meiliRequest(q Query) *meilisearch.SearchRequest {
+	offset, size := pageWindow(q)
+	var sort []string
+	if q.Near != nil {
+		sort = append(sort, fmt.Sprintf("_geoPoint(%s, %s):asc",
+			strconv.FormatFloat(q.Near.Lat, 'f', -1, 64), strconv.FormatFloat(q.Near.Lon, 'f', -1, 64)))
+	}
+	sort = append(sort, rotField(rotationSlot(q.Seed))+":asc")
+	// Page mode (not offset/limit) makes Meilisearch count every match
+	// instead of estimating, so Total agrees with the embedded engine.
+	per := int64(size)
+	return &meilisearch.SearchRequest{
+		Query:            queryText(q),
+		Page:             int64(offset/size) + 1,
+		HitsPerPage:      &per,
+		Filter:           meiliFilter(q),
+		Facets:           facetNames,
+		Sort:             sort,
+		MatchingStrategy: meilisearch.All,
+	}
+}
+
+type meiliResponse struct {
+	Hits               []Document                `json:"hits"`
+	EstimatedTotalHits int                       `json:"estimatedTotalHits"`
+	TotalHits          *int                      `json:"totalHits"`
+	FacetDistribution  map[string]map[string]int `json:"facetDistribution"`
+}
+
+// Search implements Index.
+func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
+	if err := m.ensure(ctx); err != nil {
+		return Result{}, err
+	}
+	req := meiliRequest(q)
+	raw, err := m.index.SearchRawWithContext(ctx, req.Query, req)
+	if err != nil {
+		return Result{}, m.wrap("search", err)
+	}
+	var r meiliResponse
+	if err := json.Unmarshal(*raw, &r); err != nil {
+		return Result{}, fmt.Errorf("search: meilisearch search: decode: %w", err)
+	}
+	out := Result{Total: r.EstimatedTotalHits, Facets: emptyFacets(), Hits: make([]Hit, 0, len(r.Hits))}
+	if r.TotalHits != nil {
+		out.Total = *r.TotalHits
+	}
+	for _, d := range r.Hits {
+		out.Hits = append(out.Hits, Hit{Document: d, DistanceKm: distance(q.Near, &d)})
+	}
+	for name, values := range r.FacetDistribution {
+		if _, ok := out.Facets[name]; !ok {
+			continue
+		}
+		for v, n := range values {
+			out.Facets[name][v] = n
+		}
+	}
+	return out, nil
+}
+
+var _ Index = (*Meili)(nil)
