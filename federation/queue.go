@@ -59,7 +59,9 @@ func (e *engine) enqueueTx(ctx context.Context, tx *sqlx.Tx, activityID string, 
 	for start := 0; start < len(list); start += chunk {
 		part := list[start:min(start+chunk, len(list))]
 		dead := map[string]bool{}
-		q, args, err := sqlx.In(`SELECT inbox_url FROM fed_inboxes WHERE dead = ? AND inbox_url IN (?)`, true, part)
+		// A dead inbox gets one probe per RetryMax; the rest is skipped.
+		q, args, err := sqlx.In(`SELECT inbox_url FROM fed_inboxes WHERE dead = ? AND updated_at > ? AND inbox_url IN (?)`,
+			true, dbTime(now.Add(-e.cfg.RetryMax)), part)
 		if err != nil {
 			return err
 		}
@@ -203,9 +205,8 @@ func (e *engine) deliver(ctx context.Context, d claimed) {
 		return
 	}
 	var dead bool
-	if err := e.db.GetContext(ctx, &dead, e.db.Rebind(`SELECT dead FROM fed_inboxes WHERE inbox_url = ?`), d.Inbox); err == nil && dead {
-		e.finish(d, deliverySkipped, time.Time{}, "inbox dead")
-		return
+	if err := e.db.GetContext(ctx, &dead, e.db.Rebind(`SELECT dead FROM fed_inboxes WHERE inbox_url = ?`), d.Inbox); err != nil {
+		dead = false
 	}
 	c, err := e.clientFor(ctx, act.Actor)
 	if err == nil {
@@ -217,6 +218,11 @@ func (e *engine) deliver(ctx context.Context, d claimed) {
 	}
 	if ctx.Err() != nil {
 		e.release(d)
+		return
+	}
+	if dead {
+		// A probe of a dead inbox is tried once: it stays dead.
+		e.finish(d, deliverySkipped, time.Time{}, err.Error())
 		return
 	}
 	var se *fetch.StatusError
@@ -272,8 +278,18 @@ func (e *engine) finish(d claimed, status string, next time.Time, lastErr string
 			_, err := tx.ExecContext(ctx, e.db.Rebind(`UPDATE fed_inboxes SET dead = ?, failing_since = NULL, last_error = '', updated_at = ?
 				WHERE inbox_url = ? AND (dead = ? OR failing_since IS NOT NULL)`), false, now, d.Inbox, true)
 			return err
+		case deliverySkipped:
+			_, err := tx.ExecContext(ctx, e.db.Rebind(`UPDATE fed_inboxes SET last_error = ?, updated_at = ? WHERE inbox_url = ?`), lastErr, now, d.Inbox)
+			return err
 		case deliveryPending, deliveryDead:
 			dead := status == deliveryDead
+			if dead {
+				// What was queued behind it would only probe a dead inbox.
+				if _, err := tx.ExecContext(ctx, e.db.Rebind(`UPDATE fed_deliveries SET status = ?, lease_until = NULL, updated_at = ?
+					WHERE inbox_url = ? AND status = ? AND id <> ?`), deliveryDead, now, d.Inbox, deliveryPending, d.ID); err != nil {
+					return err
+				}
+			}
 			_, err := tx.ExecContext(ctx, e.db.Rebind(`INSERT INTO fed_inboxes (inbox_url, host, dead, failing_since, last_error, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (inbox_url) DO UPDATE SET dead = (fed_inboxes.dead OR excluded.dead),
@@ -309,7 +325,8 @@ func (e *engine) release(d claimed) {
 }
 
 // reviveHost clears the dead mark of a host's inboxes: it talked to us,
-// so it is worth delivering to again.
+// so it is worth delivering to again. (A successful probe, see enqueueTx,
+// revives an inbox too.)
 func (e *engine) reviveHost(ctx context.Context, host string) {
 	var n int
 	if err := e.db.GetContext(ctx, &n, e.db.Rebind(`SELECT COUNT(*) FROM fed_inboxes WHERE host = ? AND dead = ?`), host, true); err != nil || n == 0 {
