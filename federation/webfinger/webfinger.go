@@ -170,7 +170,7 @@ func Handler(host string,
 			http.Error(w, "missing resource parameter", http.StatusBadRequest)
 			return
 		}
-		var user, actor string
+		var user string
 		if strings.HasPrefix(resource, "https://") || strings.HasPrefix(resource, "http://") {
 			u, err := url.Parse(resource)
 			if err != nil {
