@@ -51,7 +51,9 @@ type Document struct {
 	// CharterScore is the share (0..1) of required commitments answered
 	// "yes"; shown, never used to rank.
 	CharterScore float64 `json:"charter_score"`
-	Updated      int64   `json:"updated"` // unix seconds of the offer's Updated
+	// Updated is the unix time (seconds) of the latest change to the offer,
+	// its hoster or its declaration: what `portee reindex --check` compares.
+	Updated int64 `json:"updated"`
 }
 
 // Point is a WGS84 position.

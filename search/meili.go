@@ -47,6 +47,9 @@ func NewMeili(rawURL, key, indexName string) (*Meili, error) {
 // Name implements Index.
 func (m *Meili) Name() string { return "meilisearch" }
 
+// IndexName is the Meilisearch index uid.
+func (m *Meili) IndexName() string { return m.uid }
+
 // Close implements Index.
 func (m *Meili) Close() error { m.client.Close(); return nil }
 
