@@ -1,0 +1,58 @@
+package frontend
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// Register mounts the directory's public pages, API, feeds and assets, and
+// makes HandleError the error handler. Paths are French: they are what
+// people read and share.
+func (s *Server) Register(e *echo.Echo) {
+	e.HTTPErrorHandler = s.HandleError
+	e.GET("/static/:hash/*", s.assets.serve)
+	g := e.Group("", middleware.Gzip(), securityHeaders)
+	g.GET("/", s.homePage)
+	g.GET("/recherche", s.searchPage)
+	g.GET("/hebergeurs", s.hostersPage)
+	g.GET("/hebergeurs/:acct", s.hosterPage)
+	g.GET("/offres/:id", s.offerPage)
+	g.GET("/categories/:category", s.categoryPage)
+	g.GET("/carte", s.mapPage)
+	g.GET("/entraide", s.entraidePage)
+	g.GET("/entraide/:kind/ouvrir", s.entraideOpen)
+	g.GET("/a-propos", s.aboutPage)
+	g.GET("/flux/hebergeurs.atom", s.hostersFeed)
+	g.GET("/flux/offres.atom", s.offersFeed)
+	g.GET("/api/v1/search", s.apiSearch)
+	g.GET("/api/v1/hosters", s.apiHosters)
+	g.GET("/api/openapi.json", s.apiOpenAPI)
+	g.GET("/healthz", s.healthz)
+}
+
+// RegisterNode mounts what a node serves to people besides its actors'
+// pages (HosterActorPage): a home page listing its hosters, the assets and
+// the health check.
+func (s *Server) RegisterNode(e *echo.Echo) {
+	e.HTTPErrorHandler = s.HandleError
+	e.GET("/static/:hash/*", s.assets.serve)
+	g := e.Group("", middleware.Gzip(), securityHeaders)
+	g.GET("/", s.nodeHome)
+	g.GET("/healthz", s.healthz)
+}
+
+// HosterActorPage is the HTML twin of a local hoster's actor on a node
+// (param "username"); federation answers the same URL to ActivityPub clients.
+func (s *Server) HosterActorPage() echo.HandlerFunc {
+	return func(c echo.Context) error {
+		setSecurityHeaders(c.Response().Header())
+		return s.localHosterPage(c)
+	}
+}
+
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		setSecurityHeaders(c.Response().Header())
+		return next(c)
+	}
+}
