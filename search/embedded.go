@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -29,6 +30,12 @@ type Embedded struct {
 	idx      bleve.Index
 	analyzer analysis.Analyzer
 	syn      synonymIndex
+
+	// steps holds the local-area radius steps some document uses: a
+	// query only tests those (a geographic clause costs milliseconds).
+	// Deleting documents does not shrink it, which costs time, not truth.
+	mu    sync.Mutex
+	steps map[string]bool
 }
 
 const (
@@ -41,6 +48,8 @@ const (
 	fieldRadius  = "radius_step"
 	fieldArea    = "area_departements"
 	batchSize    = 1000
+	// maxQueryWords is how many words of a query count.
+	maxQueryWords = 10
 )
 
 // keywordFields are indexed as exact values, for filters and facets.
@@ -75,7 +84,40 @@ func NewEmbedded(dir string) (*Embedded, error) {
 		return nil, fmt.Errorf("search: embedded index %q: analyzer %s missing", dir, textAnalyzer)
 	}
 	e.syn = buildSynonymIndex(e.tokens)
+	if err := e.loadSteps(); err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("search: embedded index %q: %w", dir, err)
+	}
 	return e, nil
+}
+
+// loadSteps reads which radius steps the documents use.
+func (e *Embedded) loadSteps() error {
+	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), 0, 0, false)
+	req.AddFacet(fieldRadius, bleve.NewFacetRequest(fieldRadius, len(radiusSteps)+1))
+	res, err := e.idx.Search(req)
+	if err != nil {
+		return err
+	}
+	e.steps = map[string]bool{}
+	if f := res.Facets[fieldRadius]; f != nil {
+		for _, t := range f.Terms.Terms() {
+			e.steps[t.Term] = true
+		}
+	}
+	return nil
+}
+
+func (e *Embedded) usedSteps() []float64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []float64
+	for _, s := range radiusSteps {
+		if e.steps[formatStep(s)] {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // newMapping: text folded to lower-case ASCII with French elisions and stop
@@ -196,6 +238,9 @@ func (e *Embedded) bleveDoc(d Document) (map[string]interface{}, error) {
 	}
 	if s := radiusStep(d.AreaRadiusKm); s > 0 {
 		m[fieldRadius] = formatStep(s)
+		e.mu.Lock()
+		e.steps[formatStep(s)] = true
+		e.mu.Unlock()
 	}
 	if hasCoords(&d) {
 		m[fieldGeo] = map[string]interface{}{"lat": *d.Lat, "lon": *d.Lon}
@@ -295,7 +340,7 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 	text := queryText(q)
 	var units []queryUnit
 	if text != "" {
-		units = e.units(text)
+		units = e.units(q.Text) // untrimmed: a trailing blank ends the last word
 		if len(units) == 0 {
 			// Only stop words: nothing can match, as in Meilisearch
 			// which then returns every document.
@@ -389,7 +434,7 @@ func (e *Embedded) filters(q Query) []query.Query {
 		audience = append(audience, term(fieldArea, q.NearDep))
 	}
 	if q.Near != nil {
-		for _, s := range radiusSteps {
+		for _, s := range e.usedSteps() {
 			g := query.NewGeoDistanceQuery(q.Near.Lon, q.Near.Lat, formatStep(s)+"km")
 			g.SetField(fieldGeo)
 			audience = append(audience, query.NewConjunctionQuery([]query.Query{term(fieldRadius, formatStep(s)), g}))
@@ -417,6 +462,9 @@ type queryUnit struct {
 // table first, then single words.
 func (e *Embedded) units(text string) []queryUnit {
 	toks := e.tokens(text)
+	// Meilisearch reads the first ten words of a query; so do we, which
+	// also bounds the work of a long query.
+	toks = toks[:min(len(toks), maxQueryWords)]
 	var out []queryUnit
 	for i := 0; i < len(toks); {
 		n := 1

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/meilisearch/meilisearch-go"
 )
@@ -374,7 +375,7 @@ func meiliRequest(q Query) *meilisearch.SearchRequest {
 	// instead of estimating, so Total agrees with the embedded engine.
 	per := int64(size)
 	return &meilisearch.SearchRequest{
-		Query:            queryText(q),
+		Query:            strings.TrimLeftFunc(q.Text, unicode.IsSpace), // a trailing blank ends the last word
 		Page:             int64(offset/size) + 1,
 		HitsPerPage:      &per,
 		Filter:           meiliFilter(q),

@@ -29,8 +29,8 @@ import (
 // Audience: an offer for a local area is returned only when the query
 // place lies inside the area: its département is one of the offer's
 // area_departements, or the place is within area_radius_km of the hoster
-// (the radius is rounded up to a step of radiusSteps so that Meilisearch can
-// filter it). Without a place, local offers are not returned. Offers for
+// (the radius is rounded up to a step of radiusSteps, at most 200 km, so
+// that Meilisearch can filter it). Without a place, local offers are not returned. Offers for
 // everyone online are never hidden by distance alone: only an explicit
 // radius_km filters them, like every other offer, by the distance of their
 // hoster; documents without coordinates are then left out.
@@ -79,8 +79,11 @@ func demote(d *Document) int {
 	return demoteNone
 }
 
-// radiusSteps are the values a local area's radius is rounded up to.
-var radiusSteps = []float64{5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000}
+// radiusSteps are the values a local area's radius is rounded up to; a
+// radius above the last counts as the last (an area that wide is a region,
+// better said with area_departements). Large geographic filters are slow
+// in Bleve, which is another reason to stop at 200 km.
+var radiusSteps = []float64{5, 10, 20, 30, 50, 75, 100, 150, 200}
 
 // radiusStep rounds a local area's radius up to a step; 0 for none.
 func radiusStep(r float64) float64 {
