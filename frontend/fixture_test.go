@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -194,3 +195,5 @@ func mustNotContain(t testing.TB, what, body string, subs ...string) {
 		}
 	}
 }
+
+func strconvI(n int64) string { return strconv.FormatInt(n, 10) }

@@ -72,8 +72,11 @@ func (f searchForm) with(param, value string) searchForm {
 	return f
 }
 
-// href is the results page for this search.
+// href is the results page for this search (page 1 is implied).
 func (f searchForm) href(l *Localizer, page int) string {
+	if page <= 1 {
+		page = 0
+	}
 	return l.URL("/recherche", "q", f.Q, "near", f.Near, "radius_km", f.RadiusKm, "category", f.Category,
 		"software", f.Software, "registration", f.Registration, "language", f.Language,
 		"departement", f.Departement, "page", page)
