@@ -56,7 +56,7 @@ func TestSimplify(t *testing.T) {
 	if got := simplify(flat, 0.5); len(got) != 2 || got[1] != [2]float64{5, 0} {
 		t.Errorf("noise under the tolerance kept: %v", got)
 	}
-	spike := [][2]float64{{0, 0}, {1, 0.1}, {2, 3}, {3, 0.1}, {4, 0}}
+	spike := [][2]float64{{0, 0}, {1, 1.6}, {2, 3}, {3, 1.4}, {4, 0}}
 	if got := simplify(spike, 0.5); len(got) != 3 || got[1] != [2]float64{2, 3} {
 		t.Errorf("spike lost: %v", got)
 	}
