@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"codeberg.org/portee/portee/catalog"
 	"codeberg.org/portee/portee/federation/fetch"
@@ -34,6 +35,9 @@ type engine struct {
 	clientMu sync.Mutex
 	clients  map[string]*fetch.Client
 
+	aliveMu      sync.Mutex
+	aliveChecked map[string]time.Time // host → when reviveHost last looked
+
 	// wake tells the delivery dispatcher that rows were queued in this
 	// process; other processes' rows are found by polling.
 	wake chan struct{}
@@ -58,6 +62,8 @@ func newEngine(store *catalog.Store, cfg Config) (*engine, error) {
 		localKeys: map[string]*localKey{},
 		clients:   map[string]*fetch.Client{},
 		wake:      make(chan struct{}, 1),
+
+		aliveChecked: map[string]time.Time{},
 	}
 	e.keys = &keyResolver{e: e, mem: map[string]cachedKey{}}
 	e.verifier = &httpsig.Verifier{Keys: e.keys, Window: cfg.DateWindow}

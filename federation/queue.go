@@ -328,6 +328,18 @@ func (e *engine) release(d claimed) {
 // so it is worth delivering to again. (A successful probe, see enqueueTx,
 // revives an inbox too.)
 func (e *engine) reviveHost(ctx context.Context, host string) {
+	// A busy inbox hears from the same hosts all the time: look at the
+	// table at most once a minute per host.
+	e.aliveMu.Lock()
+	if time.Since(e.aliveChecked[host]) < time.Minute {
+		e.aliveMu.Unlock()
+		return
+	}
+	if len(e.aliveChecked) > 10000 {
+		clear(e.aliveChecked)
+	}
+	e.aliveChecked[host] = time.Now()
+	e.aliveMu.Unlock()
 	var n int
 	if err := e.db.GetContext(ctx, &n, e.db.Rebind(`SELECT COUNT(*) FROM fed_inboxes WHERE host = ? AND dead = ?`), host, true); err != nil || n == 0 {
 		return
