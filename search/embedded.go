@@ -487,13 +487,11 @@ func (e *Embedded) units(text string) []queryUnit {
 		out = append(out, u)
 		i += n
 	}
-	if len(out) > 0 && n1(out[len(out)-1].tokens) && !strings.HasSuffix(text, " ") {
+	if len(out) > 0 && len(out[len(out)-1].tokens) == 1 && !strings.HasSuffix(text, " ") {
 		out[len(out)-1].prefix = true
 	}
 	return out
 }
-
-func n1(t []string) bool { return len(t) == 1 }
 
 // typos is how many typos Meilisearch accepts in a word of this length.
 func typos(word string) int {
@@ -594,18 +592,19 @@ func (s *typoTier) Value(d *bsearch.DocumentMatch) string {
 	}
 	return string(rune('0' + min(n, 9)))
 }
-func (s *typoTier) DecodeValue(v string) string      { return v }
-func (s *typoTier) Descending() bool                 { return false }
-func (s *typoTier) RequiresDocID() bool              { return false }
-func (s *typoTier) RequiresScoring() bool            { return false }
-func (s *typoTier) RequiresFields() []string         { return nil }
-func (s *typoTier) Reverse()                         {}
-func (s *typoTier) Copy() bsearch.SearchSort         { c := *s; return &c }
-func (s *rotationSort) UpdateVisitor(string, []byte) {}
+func (s *typoTier) DecodeValue(v string) string { return v }
+func (s *typoTier) Descending() bool            { return false }
+func (s *typoTier) RequiresDocID() bool         { return false }
+func (s *typoTier) RequiresScoring() bool       { return false }
+func (s *typoTier) RequiresFields() []string    { return nil }
+func (s *typoTier) Reverse()                    {}
+func (s *typoTier) Copy() bsearch.SearchSort    { c := *s; return &c }
 
 // rotationSort breaks ties with rotationKey, as Meilisearch sorts on the
 // rot<slot> field.
 type rotationSort struct{ slot int }
+
+func (s *rotationSort) UpdateVisitor(string, []byte) {}
 
 func (s *rotationSort) Value(d *bsearch.DocumentMatch) string {
 	return fmt.Sprintf("%08x", rotationKey(s.slot, d.ID))

@@ -350,7 +350,8 @@ func hosterFields(hi *hosterInfo) Document {
 }
 
 // Reindex rebuilds idx from the catalog: Clear, then every live offer of
-// an indexable hoster in batches of 1000, then the hosters without offers.
+// an indexable hoster (read 1000 at a time, written 5000 at a time), then
+// the hosters without offers.
 // progress (may be nil) is told how many offers are done out of how many.
 // The caller sets the indexer's cursor to the feed's end as read before
 // the call.
@@ -366,7 +367,10 @@ func Reindex(ctx context.Context, store *catalog.Store, idx Index, progress func
 		return fmt.Errorf("search: reindex: %w", err)
 	}
 	done := 0
-	batch := make([]Document, 0, batchSize)
+	// Several backend batches per write, so that Meilisearch indexes them
+	// in one run.
+	const perWrite = 5 * batchSize
+	batch := make([]Document, 0, perWrite)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -382,7 +386,7 @@ func Reindex(ctx context.Context, store *catalog.Store, idx Index, progress func
 			done++
 		}
 		batch = append(batch, d)
-		if len(batch) == batchSize {
+		if len(batch) == perWrite {
 			if err := flush(); err != nil {
 				return err
 			}

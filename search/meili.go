@@ -239,6 +239,10 @@ func (m *Meili) Upsert(ctx context.Context, docs []Document) error {
 		return err
 	}
 	pk := "id"
+	// Enqueue every batch, then wait: Meilisearch merges consecutive
+	// additions into one indexing run. Tasks run in order, so when the
+	// last one is done all are; each is still checked for failure.
+	var tasks []*meilisearch.TaskInfo
 	for start := 0; start < len(docs); start += batchSize {
 		part := docs[start:min(start+batchSize, len(docs))]
 		md := make([]meiliDoc, 0, len(part))
@@ -249,7 +253,13 @@ func (m *Meili) Upsert(ctx context.Context, docs []Document) error {
 			md = append(md, toMeili(d))
 		}
 		ti, err := m.index.AddDocumentsWithContext(ctx, md, &meilisearch.DocumentOptions{PrimaryKey: &pk})
-		if err := m.wait(ctx, "upsert", ti, err); err != nil {
+		if err != nil {
+			return m.wrap("upsert", err)
+		}
+		tasks = append(tasks, ti)
+	}
+	for i := len(tasks) - 1; i >= 0; i-- {
+		if err := m.wait(ctx, "upsert", tasks[i], nil); err != nil {
 			return err
 		}
 	}
