@@ -230,7 +230,8 @@ func (e *engine) fetchRemoteActorByKey(ctx context.Context, keyID string) (*remo
 			return nil, fmt.Errorf("federation: fetch owner of key %q: %w", keyID, err)
 		}
 		back, err := httpsig.ParseKeyDocument(actorDoc, keyID)
-		if err != nil || back.Owner != info.Owner {
+		eq, ok := info.Key.(interface{ Equal(crypto.PublicKey) bool })
+		if err != nil || back.Owner != info.Owner || back.DocumentID != info.Owner || !ok || !eq.Equal(back.Key) {
 			return nil, fmt.Errorf("federation: actor %q does not claim key %q", info.Owner, keyID)
 		}
 	}
