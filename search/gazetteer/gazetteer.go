@@ -438,7 +438,25 @@ func (d *data) pick(q string, ids []int32, dep int) (Place, error) {
 	if len(ids) == 1 {
 		return d.communePlace(ids[0], ""), nil
 	}
+	if i, ok := d.wellKnown(ids); ok {
+		return d.communePlace(i, ""), nil
+	}
 	return Place{}, d.ambiguous(q, ids, -1, "")
+}
+
+// wellKnown picks, among homonyms, the one town everybody means ("saint
+// nazaire" is the port of the Loire-Atlantique, not the villages of the
+// Gard and the Pyrénées-Orientales). When two well-known towns share the
+// name (Saint-Denis 93 and 974) the name stays ambiguous.
+func (d *data) wellKnown(ids []int32) (int32, bool) {
+	found, n := int32(-1), 0
+	for _, i := range ids {
+		c := &d.communes[i]
+		if bigCity[c.insee] || notableTowns[c.norm+"|"+d.deps[c.dep].Code] {
+			found, n = i, n+1
+		}
+	}
+	return found, n == 1
 }
 
 func (d *data) ambiguous(q string, ids []int32, dep int, postal string) *AmbiguousError {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -165,9 +166,8 @@ func TestResolveAmbiguous(t *testing.T) {
 		q    string
 		want []string // INSEE codes, or "dep:<code>" for a département
 	}{
-		{"saint nazaire", []string{"30288", "44184", "66186"}},
-		{"SAINT-NAZAIRE", []string{"30288", "44184", "66186"}},
-		{"st nazaire", []string{"30288", "44184", "66186"}},
+		// Saint-Nazaire has homonyms too, but resolves to the well-known
+		// town: see TestWellKnownHomonym.
 		{"Saint-Denis", []string{"11339", "30247", "93066", "97411"}},
 		{"Vienne", []string{"38544", "dep:86"}},
 		{"bors", []string{"16052", "16053"}},
@@ -581,4 +581,42 @@ func BenchmarkResolveUnknown(b *testing.B) {
 	for b.Loop() {
 		_, _ = Resolve("saint nazair")
 	}
+}
+
+func TestWellKnownHomonym(t *testing.T) {
+	for _, q := range []string{"saint nazaire", "Saint-Nazaire", "ST NAZAIRE"} {
+		p, err := Resolve(q)
+		if err != nil {
+			t.Fatalf("%q: %v", q, err)
+		}
+		if p.Departement != "44" || p.INSEE != "44184" {
+			t.Errorf("%q resolved to %s (%s)", q, p.Label, p.Departement)
+		}
+	}
+	// Two well-known Saint-Denis: still ambiguous.
+	var amb *AmbiguousError
+	if _, err := Resolve("saint denis"); !errors.As(err, &amb) {
+		t.Errorf("saint denis: %v, want ambiguity", err)
+	}
+	// Every notable town exists in the data under its département.
+	for key := range notableTowns {
+		name, dep, _ := strings.Cut(key, "|")
+		ids, _ := testData(t).lookup(name)
+		ok := false
+		for _, i := range ids {
+			ok = ok || testData(t).deps[testData(t).communes[i].dep].Code == dep
+		}
+		if !ok {
+			t.Errorf("notable town %s (%s) is not in the data", name, dep)
+		}
+	}
+}
+
+func testData(t *testing.T) *data {
+	t.Helper()
+	d, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

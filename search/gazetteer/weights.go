@@ -65,3 +65,24 @@ func weight(c *commune) int {
 	}
 	return c.rows
 }
+
+// notableTowns are towns whose name other, much smaller communes share;
+// keyed by normalised name and département code. A bare name resolves to
+// them instead of listing the homonyms (see wellKnown).
+var notableTowns = func() map[string]bool {
+	towns := []struct{ name, dep string }{
+		{"Saint-Nazaire", "44"}, {"Valence", "26"}, {"Laval", "53"}, {"Saint-Quentin", "02"},
+		{"Saint-Malo", "35"}, {"Saint-Brieuc", "22"}, {"Saint-Pierre", "974"}, {"Saint-Paul", "974"},
+		{"Saint-Louis", "974"}, {"Saint-Benoît", "974"}, {"Saint-Laurent-du-Maroni", "973"},
+		{"Saint-Herblain", "44"}, {"Saint-Priest", "69"}, {"Saint-Maur-des-Fossés", "94"},
+		{"Saint-Germain-en-Laye", "78"}, {"Saint-Dié-des-Vosges", "88"}, {"Saint-Lô", "50"},
+		{"Saint-Omer", "62"}, {"Saint-Raphaël", "83"}, {"Saint-Chamond", "42"}, {"Montigny-le-Bretonneux", "78"},
+		{"Vienne", "38"}, {"Sens", "89"}, {"Blois", "41"}, {"Bourges", "18"}, {"Castres", "81"},
+		{"Lannion", "22"}, {"Vitré", "35"}, {"Rochefort", "17"}, {"Périgueux", "24"},
+	}
+	m := make(map[string]bool, len(towns))
+	for _, t := range towns {
+		m[Normalize(t.name)+"|"+t.dep] = true
+	}
+	return m
+}()
