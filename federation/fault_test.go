@@ -173,9 +173,15 @@ func TestNodeRestartMidDelivery(t *testing.T) {
 			got := map[string][]string{}
 			dups := 0
 			seen := map[string]bool{}
+			refused := 0
 			for _, d := range srv.Deliveries() {
 				if !d.Verified {
-					t.Errorf("unverified delivery to %s: %s", d.Inbox, d.Err)
+					// A POST sent as the node stopped can fail its key
+					// fetch on the receiver's side: refused, and retried.
+					if d.Status < 300 {
+						t.Errorf("unverified delivery to %s accepted: %s", d.Inbox, d.Err)
+					}
+					refused++
 					continue
 				}
 				id, _ := d.Activity["id"].(string)
@@ -202,7 +208,7 @@ func TestNodeRestartMidDelivery(t *testing.T) {
 					t.Errorf("%s: received %d distinct activities, queued %d", in, len(have), len(want))
 				}
 			}
-			t.Logf("%s: %d inboxes, %d redelivered after the restart (receivers dedupe by id)", srv.Software, len(inboxes), dups)
+			t.Logf("%s: %d inboxes, %d redelivered after the restart (receivers dedupe by id), %d refused and retried", srv.Software, len(inboxes), dups, refused)
 		}
 		// Shared inbox dedupe: a1 and a2 share Mastodon's /inbox.
 		var sharedRows int
