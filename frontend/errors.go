@@ -19,10 +19,7 @@ type pageError struct {
 
 func (e *pageError) Error() string { return http.StatusText(e.Status) + ": " + e.Key }
 
-var (
-	errNotFound   = &pageError{Status: http.StatusNotFound, Key: "error.404"}
-	errBadRequest = &pageError{Status: http.StatusBadRequest, Key: "error.400"}
-)
+var errNotFound = &pageError{Status: http.StatusNotFound, Key: "error.404"}
 
 // apiError is the JSON error body of /api/…
 type apiError struct {

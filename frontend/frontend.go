@@ -106,8 +106,6 @@ var pageNames = []string{"home", "results", "hosters", "hoster", "offer", "map",
 func (s *Server) parseTemplates() error {
 	funcs := template.FuncMap{
 		"asset": s.assets.URL,
-		"add":   func(a, b int) int { return a + b },
-		"sub":   func(a, b int) int { return a - b },
 		"dict":  dict,
 	}
 	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
