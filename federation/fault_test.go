@@ -102,9 +102,11 @@ func TestDirectoryDownWhileNodePublishes(t *testing.T) {
 			_ = nodeStore.DB().Get(&pending, `SELECT COUNT(*) FROM fed_deliveries WHERE status = 'pending'`)
 			return pending == 0 && sameMap(offerState(t, dirStore, h.ActorID), want)
 		})
+		// Nothing was given up on. (New rows may be pending again by now:
+		// the restarted directory follows again and gets an Accept.)
 		var bad int
-		if err := nodeStore.DB().Get(&bad, `SELECT COUNT(*) FROM fed_deliveries WHERE status <> 'done'`); err != nil || bad != 0 {
-			t.Errorf("%d deliveries not done (%v)", bad, err)
+		if err := nodeStore.DB().Get(&bad, `SELECT COUNT(*) FROM fed_deliveries WHERE status NOT IN ('done', 'pending')`); err != nil || bad != 0 {
+			t.Errorf("%d deliveries given up (%v)", bad, err)
 		}
 	})
 }
