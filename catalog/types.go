@@ -260,23 +260,20 @@ type WriteMeta struct {
 type StringList []string
 
 // Value implements driver.Valuer.
-func (l StringList) Value() (driver.Value, error) {
-	if l == nil {
-		return "[]", nil
-	}
-	b, err := json.Marshal([]string(l))
-	return string(b), err
-}
+func (l StringList) Value() (driver.Value, error) { return jsonList([]string(l)) }
 
 // Scan implements sql.Scanner.
 func (l *StringList) Scan(src any) error { return scanJSON(src, (*[]string)(l)) }
 
 // Value implements driver.Valuer.
-func (a Answers) Value() (driver.Value, error) {
-	if a == nil {
+func (a Answers) Value() (driver.Value, error) { return jsonList([]Answer(a)) }
+
+// jsonList stores a list as a JSON array, never as null.
+func jsonList[T any](l []T) (driver.Value, error) {
+	if l == nil {
 		return "[]", nil
 	}
-	b, err := json.Marshal([]Answer(a))
+	b, err := json.Marshal(l)
 	return string(b), err
 }
 
