@@ -201,7 +201,12 @@ func runReindex(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // progressBar draws "[#####.....] 512/1000" on one terminal line.
 func progressBar(w io.Writer) func(done, total int) {
+	last := -1
 	return func(done, total int) {
+		if done == last {
+			return
+		}
+		last = done
 		const width = 30
 		filled := width
 		if total > 0 {
