@@ -67,6 +67,13 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	var s *Store
 	switch {
 	case isPostgresDSN(dsn):
+		if strings.Contains(dsn, "://") {
+			// lib/pq would report a URL that does not parse with the whole
+			// URL in the message, password included.
+			if _, err := url.Parse(dsn); err != nil {
+				return nil, errors.New("catalog: open postgres: the database URL does not parse (percent-encode special characters in the user name and password)")
+			}
+		}
 		db, err := sqlx.Open("postgres", postgresDSN(dsn))
 		if err != nil {
 			return nil, fmt.Errorf("catalog: open postgres: %w", err)

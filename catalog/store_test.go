@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -253,5 +254,23 @@ func TestSQLiteTwoStoresOneFile(t *testing.T) {
 	}
 	if n, _ := b.CountOffers(ctx); n != 2*perStore*writers {
 		t.Errorf("CountOffers = %d, want %d", n, 2*perStore*writers)
+	}
+}
+
+// A database URL that does not parse must not come back in the error with
+// its password: the error is printed and logged.
+func TestOpenUnparsableURLHidesPassword(t *testing.T) {
+	for _, dsn := range []string{
+		"postgres://portee:s3cr%zzet@127.0.0.1:1/portee",
+		"postgresql://portee:s3cr%zzet@127.0.0.1:1/portee",
+	} {
+		s, err := catalog.Open(context.Background(), dsn)
+		if err == nil {
+			s.Close()
+			t.Fatalf("Open(%q) succeeded", dsn)
+		}
+		if strings.Contains(err.Error(), "s3cr") {
+			t.Errorf("Open error reveals the password: %v", err)
+		}
 	}
 }
