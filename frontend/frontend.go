@@ -231,12 +231,15 @@ func (s *Server) newView(c echo.Context, nav string) *view {
 	}
 	q := c.Request().URL.Query()
 	q.Set("lang", other)
-	return &view{L: l, Nav: nav, Role: s.cfg.Role, Version: s.cfg.Version,
-		LangHref: c.Request().URL.Path + "?" + q.Encode(), LangOther: other,
-		Alternates: []alternate{
+	v := &view{L: l, Nav: nav, Role: s.cfg.Role, Version: s.cfg.Version,
+		LangHref: c.Request().URL.Path + "?" + q.Encode(), LangOther: other}
+	if s.cfg.Role != "node" { // a node serves no feeds
+		v.Alternates = []alternate{
 			{Type: "application/atom+xml", Href: "/flux/hebergeurs.atom", Title: l.T("feed.hosters")},
 			{Type: "application/atom+xml", Href: "/flux/offres.atom", Title: l.T("feed.offers")},
-		}}
+		}
+	}
+	return v
 }
 
 // render executes a page into a buffer first, so that a template error
@@ -245,9 +248,6 @@ func (s *Server) render(c echo.Context, status int, page string, v *view) error 
 	t, ok := s.pages[page]
 	if !ok {
 		return fmt.Errorf("frontend: no page %q", page)
-	}
-	if s.cfg.Role == "node" {
-		v.Alternates = v.Alternates[:0]
 	}
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {

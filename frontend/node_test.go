@@ -41,7 +41,8 @@ func TestNodePages(t *testing.T) {
 	if page.Code != http.StatusOK {
 		t.Fatalf("actor page %d", page.Code)
 	}
-	mustContain(t, "node hoster", page.Body.String(), "<h1>Chaton chaton</h1>", o.Name, `href="`+o.URL+`"`)
+	mustContain(t, "node hoster", page.Body.String(), "<h1>Chaton chaton</h1>", o.Name, `href="`+o.URL+`"`,
+		`<link rel="alternate" type="application/activity&#43;json" href="`+h.ActorID+`">`)
 	mustNotContain(t, "node hoster", page.Body.String(), "/recherche", "/offres/", "/flux/")
 	if get("/hosters/nobody").Code != http.StatusNotFound {
 		t.Error("unknown local hoster")
