@@ -141,6 +141,11 @@ func parseConfig(role string, args []string, stderr io.Writer) (*config, []strin
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return nil, nil, invalid(s.name("database-url"), redactDSN(c.DatabaseURL), "is not a postgres:// URL (leave it empty for the embedded SQLite catalog)")
 	}
+	if c.DatabaseURL != "" {
+		if _, err := url.Parse(c.DatabaseURL); err != nil {
+			return nil, nil, invalid(s.name("database-url"), redactDSN(c.DatabaseURL), "is not a valid URL (percent-encode special characters in the user name and password)")
+		}
+	}
 	if c.MeiliURL != "" {
 		if u, err := url.Parse(c.MeiliURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, nil, invalid(s.name("meili-url"), c.MeiliURL, "is not an http(s) URL")
@@ -243,7 +248,16 @@ func readFollowFile(path string) ([]string, error) {
 // redactDSN hides a password in a connection URL before it is printed.
 func redactDSN(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if err != nil {
+		// Unparsable: hide whatever stands between the scheme and the last @.
+		if i := strings.Index(s, "://"); i >= 0 {
+			if j := strings.LastIndex(s[i+3:], "@"); j >= 0 {
+				return s[:i+3] + "xxxxx" + s[i+3+j:]
+			}
+		}
+		return s
+	}
+	if u.User == nil {
 		return s
 	}
 	if _, ok := u.User.Password(); ok {

@@ -24,6 +24,8 @@ func TestInvalidConfigExits2NamingTheSetting(t *testing.T) {
 		{args: []string{"directory", "--listen", "nowhere"}, want: "PORTEE_LISTEN (--listen): \"nowhere\" is not host:port"},
 		{env: map[string]string{"PORTEE_LISTEN": "127.0.0.1:99999"}, args: []string{"directory"}, want: "PORTEE_LISTEN (--listen)"},
 		{env: map[string]string{"DATABASE_URL": "mysql://u:secret@h/db"}, args: []string{"directory"}, want: "DATABASE_URL (--database-url)"},
+		{env: map[string]string{"DATABASE_URL": "mysql://u:secret%zz@h/db"}, args: []string{"directory"}, want: "DATABASE_URL (--database-url)"},
+		{env: map[string]string{"DATABASE_URL": "postgres://u:secret%zz@h/db"}, args: []string{"directory"}, want: "DATABASE_URL (--database-url)"},
 		{args: []string{"directory", "--meili-url", "ftp://x"}, want: "MEILI_URL (--meili-url)"},
 		{env: map[string]string{"PORTEE_ALLOW_PRIVATE_NETWORKS": "perhaps"}, args: []string{"node"}, want: "PORTEE_ALLOW_PRIVATE_NETWORKS"},
 		{args: []string{"directory", "--refresh", "soon"}, want: "PORTEE_REFRESH_INTERVAL (--refresh)"},
