@@ -52,6 +52,7 @@ type Node struct {
 	reload   chan struct{}
 	mu       sync.Mutex
 	lastSum  [32]byte
+	badSum   [32]byte // content last refused, reported once until it changes
 }
 
 // ConfigError is a problem with the configuration or a file the operator
@@ -239,13 +240,14 @@ func (n *Node) reconcile(ctx context.Context, force bool) error {
 	sum := sha256.Sum256(data)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if !force && bytes.Equal(sum[:], n.lastSum[:]) {
+	if !force && (bytes.Equal(sum[:], n.lastSum[:]) || bytes.Equal(sum[:], n.badSum[:])) {
 		return nil
 	}
 	l, err := catalog.ParseHosterFile(n.opts.HosterFile, data, ResolveLocation, func(id, version string) (*catalog.Charter, error) {
 		return n.Store.Charter(ctx, id, version)
 	})
 	if err != nil {
+		n.badSum = sum
 		return &ConfigError{Err: err}
 	}
 	u, _ := url.Parse(n.opts.BaseURL)
@@ -253,7 +255,7 @@ func (n *Node) reconcile(ctx context.Context, force bool) error {
 	if err != nil {
 		return err
 	}
-	n.lastSum = sum
+	n.lastSum, n.badSum = sum, [32]byte{}
 	n.Username = l.Hoster.Username
 	if res.Changed() {
 		n.log.Info("hoster file applied", "hoster_changed", res.HosterChanged, "created", res.Created,
