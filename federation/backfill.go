@@ -85,10 +85,15 @@ func (d *Directory) backfillOutbox(ctx context.Context, c *fetch.Client, h *cata
 	if err != nil {
 		return fmt.Errorf("outbox of %q: %w", h.ActorID, err)
 	}
+	budget := e.cfg.BackfillMaxItems - len(items)
 	for _, iri := range iris {
-		if len(items) >= e.cfg.BackfillMaxItems || !sameHost(iri, h.ActorID) {
+		if budget <= 0 {
+			break // a failed fetch counts too, or a long page of dead IRIs would be read to the end
+		}
+		if !sameHost(iri, h.ActorID) {
 			continue
 		}
+		budget--
 		b, err := c.GetJSON(ctx, iri)
 		if err != nil {
 			continue
@@ -140,7 +145,14 @@ func (d *Directory) reconcileOffers(ctx context.Context, c *fetch.Client, h *cat
 	if err != nil {
 		return fmt.Errorf("offers of %q: %w", h.ActorID, err)
 	}
+	budget := maxOffersPerHoster - len(items)
 	for _, iri := range iris {
+		if budget <= 0 {
+			// One page may list more IRIs than the walk counted: fetch no more.
+			complete = false
+			break
+		}
+		budget--
 		if !sameHost(iri, h.ActorID) {
 			complete = false
 			continue

@@ -1,0 +1,124 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"codeberg.org/portee/portee/catalog"
+	"codeberg.org/portee/portee/catalog/catalogtest"
+)
+
+// TestReconcileOffersBoundsItemFetches: one page of a node's offers
+// collection may list far more IRIs than a directory reads; the directory
+// fetches at most maxOffersPerHoster of them and deletes nothing.
+func TestReconcileOffersBoundsItemFetches(t *testing.T) {
+	ctx := context.Background()
+	const listed = maxOffersPerHoster + 1000
+	var itemGets atomic.Int64
+	var base string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/offers":
+			iris := make([]string, listed)
+			for i := range iris {
+				iris[i] = fmt.Sprintf("%s/offers/%d", base, i)
+			}
+			w.Header().Set("Content-Type", "application/activity+json")
+			json.NewEncoder(w).Encode(map[string]any{
+				"@context": "https://www.w3.org/ns/activitystreams", "id": base + "/offers",
+				"type": "OrderedCollection", "totalItems": listed, "orderedItems": iris,
+			})
+		case strings.HasPrefix(r.URL.Path, "/offers/"):
+			itemGets.Add(1)
+			http.NotFound(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	base = srv.URL
+
+	dirStore := openSQLite(t)
+	dln, dbase := listen(t)
+	d, _ := startDirectory(t, dirStore, dln, dbase, func(c *Config) { c.Timeout = 20 * time.Second })
+	h := catalogtest.SampleHoster("gros", base)
+	h.Updated = time.Now().UTC()
+	if err := dirStore.UpsertHoster(ctx, h, catalog.WriteMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	kept := catalogtest.SampleOffer(h, "kept", "pad")
+	kept.Updated = time.Now().UTC()
+	if err := dirStore.UpsertOffer(ctx, kept, catalog.WriteMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := d.e.fetcher(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.reconcileOffers(ctx, c, h, base+"/offers"); err != nil {
+		t.Fatal(err)
+	}
+	if n := itemGets.Load(); n > maxOffersPerHoster {
+		t.Errorf("fetched %d offer IRIs, want at most %d", n, maxOffersPerHoster)
+	}
+	list, err := dirStore.OffersByHoster(ctx, h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 {
+		t.Errorf("an incomplete read changed the offers: %d left, want 1", len(list))
+	}
+}
+
+// TestBackfillOutboxBoundsItemFetches: an outbox page listing many IRIs
+// that fail costs at most BackfillMaxItems fetches.
+func TestBackfillOutboxBoundsItemFetches(t *testing.T) {
+	ctx := context.Background()
+	const listed, limit = 400, 50
+	var itemGets atomic.Int64
+	var base string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/outbox":
+			iris := make([]string, listed)
+			for i := range iris {
+				iris[i] = fmt.Sprintf("%s/activities/%d", base, i)
+			}
+			w.Header().Set("Content-Type", "application/activity+json")
+			json.NewEncoder(w).Encode(map[string]any{
+				"@context": "https://www.w3.org/ns/activitystreams", "id": base + "/outbox",
+				"type": "OrderedCollection", "totalItems": listed, "orderedItems": iris,
+			})
+		case strings.HasPrefix(r.URL.Path, "/activities/"):
+			itemGets.Add(1)
+			http.Error(w, "broken", http.StatusInternalServerError)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	base = srv.URL
+
+	dirStore := openSQLite(t)
+	dln, dbase := listen(t)
+	d, _ := startDirectory(t, dirStore, dln, dbase, func(c *Config) { c.BackfillMaxItems = limit })
+	h := catalogtest.SampleHoster("bavard", base)
+	h.OutboxURL = base + "/outbox"
+	c, err := d.e.fetcher(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.backfillOutbox(ctx, c, h); err != nil {
+		t.Fatal(err)
+	}
+	if n := itemGets.Load(); n == 0 || n > limit {
+		t.Errorf("fetched %d activity IRIs, want 1 to %d", n, limit)
+	}
+}
