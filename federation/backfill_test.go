@@ -122,3 +122,25 @@ func TestBackfillOutboxBoundsItemFetches(t *testing.T) {
 		t.Errorf("fetched %d activity IRIs, want 1 to %d", n, limit)
 	}
 }
+
+// TestRecoverTo: a panic while handling remote input becomes an error of
+// that call instead of ending the process.
+func TestRecoverTo(t *testing.T) {
+	run := func() (err error) {
+		defer recoverTo(&err, "refresh https://x.example/a")
+		var m map[string]int
+		m["boom"]++ // a nil map write: what a parser bug looks like
+		return nil
+	}
+	err := run()
+	if err == nil || !strings.Contains(err.Error(), "refresh https://x.example/a") || !strings.Contains(err.Error(), "panic") {
+		t.Fatalf("recoverTo gave %v", err)
+	}
+	ok := func() (err error) {
+		defer recoverTo(&err, "follow")
+		return fmt.Errorf("plain")
+	}
+	if err := ok(); err == nil || err.Error() != "plain" {
+		t.Errorf("recoverTo changed a normal error: %v", err)
+	}
+}

@@ -81,7 +81,8 @@ func (d *Directory) Run(ctx context.Context) error {
 // it fetches the actor, records the hoster, sends a signed Follow and
 // backfills from the outbox. Following twice is the same as once, except
 // that the actor and its outbox are read again.
-func (d *Directory) Follow(ctx context.Context, target string) error {
+func (d *Directory) Follow(ctx context.Context, target string) (err error) {
+	defer recoverTo(&err, "follow "+target)
 	e := d.e
 	c, err := e.fetcher(ctx)
 	if err != nil {

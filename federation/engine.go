@@ -93,3 +93,13 @@ func (e *engine) instanceKeyReady(ctx context.Context) error {
 	_, err := e.keyFor(ctx, e.paths.InstanceActor())
 	return err
 }
+
+// recoverTo turns a panic into *err. Workers that read remote documents
+// (refresh, follow and backfill) run in goroutines of their own: a parser
+// bug hit by one malformed document must cost that actor's turn, not the
+// whole process.
+func recoverTo(err *error, what string) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("federation: %s: panic on remote input: %v", what, r)
+	}
+}

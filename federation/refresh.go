@@ -69,7 +69,8 @@ func (d *Directory) refreshDue(ctx context.Context) (int, error) {
 // updates the hoster and reconciles from its outbox and offers. An actor
 // whose robots.txt forbids us is not crawled; what it pushes is still
 // accepted.
-func (d *Directory) Refresh(ctx context.Context, actorID string) error {
+func (d *Directory) Refresh(ctx context.Context, actorID string) (err error) {
+	defer recoverTo(&err, "refresh "+actorID)
 	e := d.e
 	h, err := e.store.HosterByActor(ctx, actorID)
 	if err != nil {
