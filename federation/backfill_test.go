@@ -13,6 +13,8 @@ import (
 
 	"codeberg.org/portee/portee/catalog"
 	"codeberg.org/portee/portee/catalog/catalogtest"
+	"codeberg.org/portee/portee/federation/httpsig"
+	"codeberg.org/portee/portee/federation/vocab"
 )
 
 // TestReconcileOffersBoundsItemFetches: one page of a node's offers
@@ -142,5 +144,62 @@ func TestRecoverTo(t *testing.T) {
 	}
 	if err := ok(); err == nil || err.Error() != "plain" {
 		t.Errorf("recoverTo changed a normal error: %v", err)
+	}
+}
+
+// TestStaleActorDocumentKeepsCachedKey: an actor document older than the
+// stored one, or an activity already applied (both happen at every
+// backfill of an outbox that holds old Updates of the actor), must not put
+// back the key it carries: after a rotation that would reinstate the old,
+// perhaps compromised, key.
+func TestStaleActorDocumentKeepsCachedKey(t *testing.T) {
+	ctx := context.Background()
+	dirStore := openSQLite(t)
+	dln, dbase := listen(t)
+	d, _ := startDirectory(t, dirStore, dln, dbase)
+	newPEM := func() string {
+		k, err := httpsig.GenerateKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := httpsig.EncodePublicKeyPEM(&k.PublicKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	doc := func(pem string, updated time.Time) *vocab.RemoteActor {
+		h := catalogtest.SampleHoster("tourne", "https://node.example")
+		h.PublicKeyID, h.PublicKeyPEM, h.Updated = h.ActorID+"#main-key", pem, updated
+		h.InboxURL = h.ActorID + "/inbox"
+		return &vocab.RemoteActor{Hoster: *h}
+	}
+	cached := func() string {
+		var p string
+		if err := dirStore.DB().Get(&p, `SELECT public_key_pem FROM fed_remote_actors WHERE actor_id = ?`, "https://node.example/hosters/tourne"); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	t0 := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	oldPEM, curPEM, otherPEM := newPEM(), newPEM(), newPEM()
+
+	if _, err := d.upsertActor(ctx, doc(curPEM, t0.Add(10*time.Minute)), catalog.WriteMeta{ActivityID: "https://node.example/activities/2"}); err != nil {
+		t.Fatal(err)
+	}
+	if cached() != curPEM {
+		t.Fatal("the current key was not cached")
+	}
+	if _, err := d.upsertActor(ctx, doc(oldPEM, t0), catalog.WriteMeta{ActivityID: "https://node.example/activities/1"}); err != nil {
+		t.Fatal(err)
+	}
+	if cached() != curPEM {
+		t.Error("an older actor document replaced the cached key")
+	}
+	if _, err := d.upsertActor(ctx, doc(otherPEM, t0.Add(20*time.Minute)), catalog.WriteMeta{ActivityID: "https://node.example/activities/2"}); err != nil {
+		t.Fatal(err)
+	}
+	if cached() != curPEM {
+		t.Error("an activity applied before replaced the cached key")
 	}
 }

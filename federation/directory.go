@@ -212,7 +212,10 @@ func (d *Directory) upsertActor(ctx context.Context, ra *vocab.RemoteActor, meta
 	if err != nil && !errors.Is(err, catalog.ErrStale) && !errors.Is(err, catalog.ErrAlreadyApplied) {
 		return nil, fmt.Errorf("store hoster %q: %w", h.ActorID, err)
 	}
-	if h.PublicKeyID != "" && h.PublicKeyPEM != "" {
+	// Only the newest document may change the cached key: an outbox keeps
+	// old Updates of the actor, and replaying one must not reinstate a key
+	// the actor has rotated away from.
+	if err == nil && h.PublicKeyID != "" && h.PublicKeyPEM != "" {
 		ok := e.saveRemoteActor(ctx, &remoteActor{ActorID: h.ActorID, KeyID: h.PublicKeyID, PublicKey: h.PublicKeyPEM,
 			Inbox: h.InboxURL, SharedInbox: h.SharedInboxURL})
 		if ok != nil {
