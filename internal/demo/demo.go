@@ -83,8 +83,11 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		d.cleanup()
 		return nil, &app.ConfigError{Err: fmt.Errorf("--listen: %w", err)}
 	}
-	closeFrom := func(i int) {
-		for _, l := range listeners[i:] {
+	// closeUnused closes the listeners no started server owns yet: the
+	// directory's and those of node i onwards (started nodes close theirs).
+	closeUnused := func(i int) {
+		listeners[0].Close()
+		for _, l := range listeners[i+1:] {
 			l.Close()
 		}
 	}
@@ -94,7 +97,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		username := strings.SplitN(strings.TrimSuffix(path.Base(name), ".yaml"), "-", 2)[1]
 		file, err := d.writeHosterFile(name, username)
 		if err != nil {
-			closeFrom(i)
+			closeUnused(i)
 			d.Close()
 			return nil, err
 		}
@@ -104,7 +107,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 			Logger: o.Logger, Version: o.Version,
 		})
 		if err != nil {
-			closeFrom(i)
+			closeUnused(i)
 			d.Close()
 			return nil, fmt.Errorf("demo: node %s: %w", username, err)
 		}
@@ -116,7 +119,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		dsn = filepath.Join(d.DataDir, "directory", "portee.db")
 	}
 	if err := os.MkdirAll(filepath.Join(d.DataDir, "directory"), 0o750); err != nil {
-		closeFrom(0)
+		closeUnused(len(names))
 		d.Close()
 		return nil, err
 	}
