@@ -137,7 +137,7 @@ func StartDirectory(ctx context.Context, o DirectoryOptions) (*Directory, error)
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	d.cancel = cancel
-	d.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	d.srv = newServer(e)
 	d.goRun(func() error {
 		if err := d.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return err

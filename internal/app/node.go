@@ -193,7 +193,7 @@ func StartNode(ctx context.Context, o NodeOptions) (*Node, error) {
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	n.cancel = cancel
-	n.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	n.srv = newServer(e)
 	n.wg.Add(3)
 	go func() {
 		defer n.wg.Done()
@@ -294,6 +294,20 @@ func (n *Node) Close() error {
 		err = cerr
 	}
 	return err
+}
+
+// Server timeouts. Without a read and an idle limit a client that trickles
+// a body, or just keeps a connection open, holds it (and a goroutine)
+// forever; the largest body we read is an inbox's 1 MiB.
+var (
+	readTimeout  = 30 * time.Second
+	writeTimeout = 60 * time.Second
+	idleTimeout  = 2 * time.Minute
+)
+
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
 }
 
 func newEcho() *echo.Echo {

@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -136,5 +138,44 @@ func TestNodeInvalidEditKeepsStateAndLogsOnce(t *testing.T) {
 			t.Fatalf("bad content written again was not reported; logs:\n%s", logs)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestServerDropsSlowAndIdleClients: a client that announces a body and
+// never sends it, or keeps an idle connection, is cut off.
+func TestServerDropsSlowAndIdleClients(t *testing.T) {
+	old := [3]time.Duration{readTimeout, writeTimeout, idleTimeout}
+	readTimeout, writeTimeout, idleTimeout = 300*time.Millisecond, time.Second, 300*time.Millisecond
+	t.Cleanup(func() { readTimeout, writeTimeout, idleTimeout = old[0], old[1], old[2] })
+	n, _ := startTestNode(t, &syncBuffer{})
+	host := strings.TrimPrefix(n.URL, "http://")
+
+	closed := func(conn net.Conn) bool {
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 4096)
+		for {
+			if _, err := conn.Read(buf); err != nil {
+				return !errors.Is(err, os.ErrDeadlineExceeded)
+			}
+		}
+	}
+	slow, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	io.WriteString(slow, "POST /inbox HTTP/1.1\r\nHost: "+host+"\r\nContent-Type: application/activity+json\r\nContent-Length: 100000\r\n\r\n{")
+	if !closed(slow) {
+		t.Error("a body that never arrives kept the connection open")
+	}
+
+	idle, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	io.WriteString(idle, "GET /healthz HTTP/1.1\r\nHost: "+host+"\r\n\r\n")
+	if !closed(idle) {
+		t.Error("an idle keep-alive connection was never closed")
 	}
 }
