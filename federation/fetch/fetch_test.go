@@ -130,8 +130,7 @@ func TestBodyLimit(t *testing.T) {
 
 func TestRedirects(t *testing.T) {
 	other := jsonServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"other":true}`) })
-	var srv *httptest.Server
-	srv = jsonServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := jsonServer(t, func(w http.ResponseWriter, r *http.Request) {
 		var n int
 		switch {
 		case r.URL.Path == "/away":
