@@ -55,7 +55,7 @@ type Client struct {
 	http *http.Client
 
 	mu    sync.Mutex
-	hosts map[string]chan struct{}
+	hosts map[string]*hostSlots
 
 	robotsMu sync.Mutex
 	robots   map[string]robotsEntry
@@ -104,7 +104,7 @@ func New(o Options) *Client {
 	if o.UserAgent == "" {
 		o.UserAgent = "Portée/dev"
 	}
-	c := &Client{o: o, hosts: map[string]chan struct{}{}, robots: map[string]robotsEntry{}, now: time.Now}
+	c := &Client{o: o, hosts: map[string]*hostSlots{}, robots: map[string]robotsEntry{}, now: time.Now}
 	dialer := &net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}
 	if !o.AllowPrivate {
 		dialer.Control = controlPublicOnly
@@ -156,19 +156,37 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
+// hostSlots limits the concurrent requests to one host. users counts the
+// requests holding or waiting for a slot: at zero the entry is dropped, so
+// that the map does not grow with every host a key id or an inbox ever
+// named.
+type hostSlots struct {
+	sem   chan struct{}
+	users int
+}
+
 // acquire takes one of the host's slots, waiting for ctx at most.
 func (c *Client) acquire(ctx context.Context, host string) (func(), error) {
 	c.mu.Lock()
-	sem, ok := c.hosts[host]
+	hs, ok := c.hosts[host]
 	if !ok {
-		sem = make(chan struct{}, c.o.PerHost)
-		c.hosts[host] = sem
+		hs = &hostSlots{sem: make(chan struct{}, c.o.PerHost)}
+		c.hosts[host] = hs
 	}
+	hs.users++
 	c.mu.Unlock()
+	done := func() {
+		c.mu.Lock()
+		if hs.users--; hs.users == 0 {
+			delete(c.hosts, host)
+		}
+		c.mu.Unlock()
+	}
 	select {
-	case sem <- struct{}{}:
-		return func() { <-sem }, nil
+	case hs.sem <- struct{}{}:
+		return func() { <-hs.sem; done() }, nil
 	case <-ctx.Done():
+		done()
 		return nil, ctx.Err()
 	}
 }

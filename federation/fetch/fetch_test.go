@@ -404,3 +404,33 @@ func TestKeyResolver(t *testing.T) {
 		}
 	}
 }
+
+// TestHostSlotsDropped: the per-host limiter forgets a host once no request
+// to it is running or waiting, so that key ids and inboxes naming endless
+// distinct hosts do not grow the client's memory.
+func TestHostSlotsDropped(t *testing.T) {
+	srv := jsonServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{}`) })
+	c := New(Options{AllowPrivate: true, PerHost: 2, Timeout: 2 * time.Second})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.GetJSON(ctx, srv.URL+"/x"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	// Hosts that refuse the connection: one entry each while it lasts.
+	for port := 1; port <= 40; port++ {
+		c.GetJSON(ctx, fmt.Sprintf("http://127.0.0.1:%d/key", port))
+	}
+	c.mu.Lock()
+	n := len(c.hosts)
+	c.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d hosts still tracked after every request ended", n)
+	}
+}
