@@ -86,7 +86,7 @@ func sizeName(n int) string {
 
 // synthDocuments denormalises a synthetic federation of n offers, as the
 // indexer would.
-func synthDocuments(b *testing.B, n int) []Document {
+func synthDocuments(b testing.TB, n int) []Document {
 	docs := make([]Document, 0, n)
 	var hid, oid int64
 	err := synth.Each(synth.Options{Offers: n, Seed: 4}, func(h catalog.Hoster, offers []catalog.Offer) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,8 +20,8 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/analysis/tokenmap"
 	"github.com/blevesearch/bleve/v2/mapping"
-	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Embedded is the in-process backend on Bleve: a scorch index on disk, or in
@@ -31,11 +32,16 @@ type Embedded struct {
 	analyzer analysis.Analyzer
 	syn      synonymIndex
 
-	// steps holds the local-area radius steps some document uses: a
-	// query only tests those (a geographic clause costs milliseconds).
-	// Deleting documents does not shrink it, which costs time, not truth.
-	mu    sync.Mutex
-	steps map[string]bool
+	// mem answers queries (embedded_mem.go); Bleve stores the documents.
+	mem *memIndex
+	// wmu orders writes, so that Bleve and mem apply them in one order.
+	wmu sync.Mutex
+	// running admits as many queries at once as there are processors:
+	// a query is pure CPU, and more of them at once only share the cores
+	// unfairly (the Go scheduler lets some wait several time slices while
+	// others finish), which makes the slowest latencies long. Waiting
+	// queries queue in arrival order instead.
+	running chan struct{}
 }
 
 const (
@@ -77,47 +83,18 @@ func NewEmbedded(dir string) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: open embedded index %q: %w", dir, err)
 	}
-	e := &Embedded{idx: idx}
+	e := &Embedded{idx: idx, running: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	e.analyzer = idx.Mapping().AnalyzerNamed(textAnalyzer)
 	if e.analyzer == nil {
 		idx.Close()
 		return nil, fmt.Errorf("search: embedded index %q: analyzer %s missing", dir, textAnalyzer)
 	}
 	e.syn = buildSynonymIndex(e.tokens)
-	if err := e.loadSteps(); err != nil {
+	if err := e.load(); err != nil {
 		idx.Close()
 		return nil, fmt.Errorf("search: embedded index %q: %w", dir, err)
 	}
 	return e, nil
-}
-
-// loadSteps reads which radius steps the documents use.
-func (e *Embedded) loadSteps() error {
-	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), 0, 0, false)
-	req.AddFacet(fieldRadius, bleve.NewFacetRequest(fieldRadius, len(radiusSteps)+1))
-	res, err := e.idx.Search(req)
-	if err != nil {
-		return err
-	}
-	e.steps = map[string]bool{}
-	if f := res.Facets[fieldRadius]; f != nil {
-		for _, t := range f.Terms.Terms() {
-			e.steps[t.Term] = true
-		}
-	}
-	return nil
-}
-
-func (e *Embedded) usedSteps() []float64 {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []float64
-	for _, s := range radiusSteps {
-		if e.steps[formatStep(s)] {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // newMapping: text folded to lower-case ASCII with French elisions and stop
@@ -238,9 +215,6 @@ func (e *Embedded) bleveDoc(d Document) (map[string]interface{}, error) {
 	}
 	if s := radiusStep(d.AreaRadiusKm); s > 0 {
 		m[fieldRadius] = formatStep(s)
-		e.mu.Lock()
-		e.steps[formatStep(s)] = true
-		e.mu.Unlock()
 	}
 	if hasCoords(&d) {
 		m[fieldGeo] = map[string]interface{}{"lat": *d.Lat, "lon": *d.Lon}
@@ -250,15 +224,21 @@ func (e *Embedded) bleveDoc(d Document) (map[string]interface{}, error) {
 
 // Upsert implements Index, in batches.
 func (e *Embedded) Upsert(ctx context.Context, docs []Document) error {
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	for start := 0; start < len(docs); start += batchSize {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		part := docs[start:min(start+batchSize, len(docs))]
 		b := e.idx.NewBatch()
-		for _, d := range docs[start:min(start+batchSize, len(docs))] {
+		norm := make([]Document, 0, len(part))
+		texts := make([]memText, 0, len(part))
+		for _, d := range part {
 			if d.ID == "" {
 				return fmt.Errorf("search: embedded upsert: document without id")
 			}
+			d = normalized(d)
 			m, err := e.bleveDoc(d)
 			if err != nil {
 				return fmt.Errorf("search: embedded upsert %q: %w", d.ID, err)
@@ -266,27 +246,42 @@ func (e *Embedded) Upsert(ctx context.Context, docs []Document) error {
 			if err := b.Index(d.ID, m); err != nil {
 				return fmt.Errorf("search: embedded upsert %q: %w", d.ID, err)
 			}
+			norm = append(norm, d)
+			texts = append(texts, e.memText(&d))
 		}
 		if err := e.idx.Batch(b); err != nil {
 			return fmt.Errorf("search: embedded upsert: %w", err)
 		}
+		e.mem.mu.Lock()
+		for i := range norm {
+			e.mem.put(&norm[i], texts[i])
+		}
+		e.mem.compact()
+		e.mem.mu.Unlock()
 	}
 	return nil
 }
 
 // Delete implements Index.
 func (e *Embedded) Delete(ctx context.Context, ids []string) error {
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	for start := 0; start < len(ids); start += batchSize {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		part := ids[start:min(start+batchSize, len(ids))]
 		b := e.idx.NewBatch()
-		for _, id := range ids[start:min(start+batchSize, len(ids))] {
+		for _, id := range part {
 			b.Delete(id)
 		}
 		if err := e.idx.Batch(b); err != nil {
 			return fmt.Errorf("search: embedded delete: %w", err)
 		}
+		e.mem.mu.Lock()
+		e.mem.remove(part)
+		e.mem.compact()
+		e.mem.mu.Unlock()
 	}
 	return nil
 }
@@ -331,122 +326,117 @@ func (e *Embedded) Clear(ctx context.Context) error {
 	for id := range ids {
 		all = append(all, id)
 	}
-	return e.Delete(ctx, all)
+	if err := e.Delete(ctx, all); err != nil {
+		return err
+	}
+	e.wmu.Lock()
+	e.mem.mu.Lock()
+	e.mem.clear()
+	e.mem.mu.Unlock()
+	e.wmu.Unlock()
+	return nil
 }
 
-// Search implements Index.
-func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
-	var must, mustNot []query.Query
-	text := queryText(q)
-	var units []queryUnit
-	if text != "" {
-		units = e.units(q.Text) // untrimmed: a trailing blank ends the last word
-		if len(units) == 0 {
-			// Only stop words: nothing can match, as in Meilisearch
-			// which then returns every document.
-			text = ""
+// memText analyzes a document's text as Bleve does, keeping positions.
+func (e *Embedded) memText(d *Document) memText {
+	var out memText
+	for _, t := range e.analyzer.Analyze([]byte(searchableText(d))) {
+		p := t.Position - 1
+		for len(out) < p {
+			out = append(out, "")
+		}
+		if len(out) == p {
+			out = append(out, string(t.Term))
 		}
 	}
-	for _, u := range units {
-		must = append(must, u.query())
-	}
-	must = append(must, e.filters(q)...)
-	mustNot = append(mustNot, term("hoster_status", "gone"))
-	if len(must) == 0 {
-		must = append(must, query.NewMatchAllQuery())
-	}
-	bq := query.NewBooleanQuery(must, nil, mustNot)
+	return out
+}
 
-	offset, size := pageWindow(q)
-	req := bleve.NewSearchRequestOptions(bq, size, offset, false)
-	req.Fields = []string{fieldDoc}
-	order := bsearch.SortOrder{&bsearch.SortField{Field: fieldDemote, Type: bsearch.SortFieldAsString}}
-	if len(units) > 0 {
-		order = append(order, &typoTier{units: units})
-		req.IncludeLocations = true
-	}
-	if q.Near != nil {
-		gs, err := bsearch.NewSortGeoDistance(fieldGeo, "m", q.Near.Lon, q.Near.Lat, false)
-		if err != nil {
-			return Result{}, fmt.Errorf("search: embedded geo sort: %w", err)
+// load rebuilds the in-memory engine from the stored documents.
+func (e *Embedded) load() error {
+	e.mem = newMemIndex()
+	var after []string
+	for {
+		req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), 10000, 0, false)
+		req.SortBy([]string{"_id"})
+		req.Fields = []string{fieldDoc}
+		req.Score = bleve.ScoreNone
+		if after != nil {
+			req.SearchAfter = after
 		}
-		order = append(order, gs)
+		res, err := e.idx.Search(req)
+		if err != nil {
+			return fmt.Errorf("load documents: %w", err)
+		}
+		for _, h := range res.Hits {
+			raw, _ := h.Fields[fieldDoc].(string)
+			var d Document
+			if err := json.Unmarshal([]byte(raw), &d); err != nil {
+				return fmt.Errorf("load document %q: %w", h.ID, err)
+			}
+			d = normalized(d)
+			e.mem.put(&d, e.memText(&d))
+		}
+		if len(res.Hits) < 10000 {
+			return nil
+		}
+		after = []string{res.Hits[len(res.Hits)-1].ID}
 	}
-	order = append(order, &rotationSort{slot: rotationSlot(q.Seed)})
-	req.SortByCustom(order)
-	for _, f := range facetNames {
-		req.AddFacet(f, bleve.NewFacetRequest(f, 200))
+}
+
+// Search implements Index: memory picks the page, Bleve gives its
+// documents.
+func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
 	}
-	res, err := e.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return Result{}, fmt.Errorf("search: embedded search: %w", err)
+	var units []queryUnit
+	if queryText(q) != "" {
+		// Untrimmed: a trailing blank ends the last word. A query of stop
+		// words only has no unit and browses, as in Meilisearch.
+		units = e.units(q.Text)
 	}
-	out := Result{Total: int(res.Total), Facets: emptyFacets(), Hits: make([]Hit, 0, len(res.Hits))}
-	for _, h := range res.Hits {
-		raw, _ := h.Fields[fieldDoc].(string)
-		var d Document
-		if err := json.Unmarshal([]byte(raw), &d); err != nil {
-			return Result{}, fmt.Errorf("search: embedded document %q: %w", h.ID, err)
+	select {
+	case e.running <- struct{}{}:
+	case <-ctx.Done():
+		return Result{}, fmt.Errorf("search: embedded search: %w", ctx.Err())
+	}
+	defer func() { <-e.running }()
+	r := e.mem.search(q, units)
+	out := Result{Total: r.total, Facets: r.facets, Hits: make([]Hit, 0, len(r.ids))}
+	for _, id := range r.ids {
+		d, ok, err := e.document(id)
+		if err != nil {
+			return Result{}, fmt.Errorf("search: embedded search: %w", err)
+		}
+		if !ok {
+			continue // deleted since memory was read
 		}
 		out.Hits = append(out.Hits, Hit{Document: d, DistanceKm: distance(q.Near, &d)})
-	}
-	for name, fr := range res.Facets {
-		for _, t := range fr.Terms.Terms() {
-			if t.Term != "" {
-				out.Facets[name][t.Term] = t.Count
-			}
-		}
 	}
 	return out, nil
 }
 
-func term(field, value string) query.Query {
-	t := query.NewTermQuery(value)
-	t.SetField(field)
-	return t
-}
-
-// anyOf matches documents whose field holds one of values.
-func anyOf(field string, values []string) query.Query {
-	qs := make([]query.Query, 0, len(values))
-	for _, v := range values {
-		qs = append(qs, term(field, v))
+// document reads a stored document.
+func (e *Embedded) document(id string) (Document, bool, error) {
+	doc, err := e.idx.Document(id)
+	if err != nil {
+		return Document{}, false, fmt.Errorf("document %q: %w", id, err)
 	}
-	return query.NewDisjunctionQuery(qs)
-}
-
-// filters renders the facet, audience and radius filters (see rank.go).
-func (e *Embedded) filters(q Query) []query.Query {
-	var out []query.Query
-	for _, f := range []struct {
-		field  string
-		values []string
-	}{
-		{"category", q.Categories}, {"software", q.Software}, {"registration", q.Registrations},
-		{"languages", q.Languages}, {"departement", q.Departements},
-	} {
-		if len(f.values) > 0 {
-			out = append(out, anyOf(f.field, f.values))
+	if doc == nil {
+		return Document{}, false, nil
+	}
+	var raw []byte
+	doc.VisitFields(func(f index.Field) {
+		if f.Name() == fieldDoc {
+			raw = f.Value()
 		}
+	})
+	var d Document
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return Document{}, false, fmt.Errorf("document %q: %w", id, err)
 	}
-	audience := []query.Query{term("audience", "everyone")}
-	if q.NearDep != "" {
-		audience = append(audience, term(fieldArea, q.NearDep))
-	}
-	if q.Near != nil {
-		for _, s := range e.usedSteps() {
-			g := query.NewGeoDistanceQuery(q.Near.Lon, q.Near.Lat, formatStep(s)+"km")
-			g.SetField(fieldGeo)
-			audience = append(audience, query.NewConjunctionQuery([]query.Query{term(fieldRadius, formatStep(s)), g}))
-		}
-	}
-	out = append(out, query.NewDisjunctionQuery(audience))
-	if q.Near != nil && q.RadiusKm > 0 {
-		g := query.NewGeoDistanceQuery(q.Near.Lon, q.Near.Lat, strconv.FormatFloat(q.RadiusKm, 'f', -1, 64)+"km")
-		g.SetField(fieldGeo)
-		out = append(out, g)
-	}
-	return out
+	return d, true, nil
 }
 
 // queryUnit is one word of the query, or a phrase of it found in the
@@ -455,7 +445,6 @@ type queryUnit struct {
 	tokens   []string   // as typed (analyzed)
 	synonyms [][]string // expansions, analyzed
 	prefix   bool       // last word still being typed
-	exact    map[string]bool
 }
 
 // units splits the query into units: the longest phrases of the synonym
@@ -475,16 +464,7 @@ func (e *Embedded) units(text string) []queryUnit {
 				break
 			}
 		}
-		u := queryUnit{tokens: toks[i : i+n], synonyms: syn, exact: map[string]bool{}}
-		for _, t := range u.tokens {
-			u.exact[t] = true
-		}
-		for _, s := range syn {
-			for _, t := range s {
-				u.exact[t] = true
-			}
-		}
-		out = append(out, u)
+		out = append(out, queryUnit{tokens: toks[i : i+n], synonyms: syn})
 		i += n
 	}
 	if len(out) > 0 && len(out[len(out)-1].tokens) == 1 && !strings.HasSuffix(text, " ") {
@@ -503,55 +483,6 @@ func typos(word string) int {
 		return 1
 	}
 	return 0
-}
-
-func textTerm(t string) query.Query { q := query.NewTermQuery(t); q.SetField(fieldText); return q }
-
-func textPhrase(ts []string) query.Query {
-	if len(ts) == 1 {
-		return textTerm(ts[0])
-	}
-	return query.NewPhraseQuery(ts, fieldText)
-}
-
-// query matches the unit exactly, by a synonym, as a prefix or with typos.
-func (u queryUnit) query() query.Query {
-	alts := []query.Query{textPhrase(u.tokens)}
-	if len(u.tokens) > 1 {
-		words := make([]query.Query, 0, len(u.tokens))
-		for _, t := range u.tokens {
-			words = append(words, textTerm(t))
-		}
-		alts = append(alts, query.NewConjunctionQuery(words))
-	}
-	for _, s := range u.synonyms {
-		alts = append(alts, textPhrase(s))
-	}
-	if len(u.tokens) == 1 {
-		t := u.tokens[0]
-		if u.prefix {
-			p := query.NewPrefixQuery(t)
-			p.SetField(fieldText)
-			alts = append(alts, p)
-		}
-		if k := typos(t); k > 0 {
-			f := query.NewFuzzyQuery(t)
-			f.SetField(fieldText)
-			f.SetFuzziness(k)
-			alts = append(alts, f)
-		}
-	}
-	return query.NewDisjunctionQuery(alts)
-}
-
-// matchedExactly reports whether a hit matched the unit without a typo.
-func (u *queryUnit) matchedExactly(d *bsearch.DocumentMatch) bool {
-	for _, l := range d.FieldTermLocations {
-		if u.exact[l.Term] || (u.prefix && strings.HasPrefix(l.Term, u.tokens[0])) {
-			return true
-		}
-	}
-	return false
 }
 
 // synonymIndex is the synonym table in analyzed form.
@@ -577,44 +508,5 @@ func buildSynonymIndex(analyze func(string) []string) synonymIndex {
 	}
 	return si
 }
-
-// typoTier sorts hits by the number of query units matched only with a
-// typo, as Meilisearch's "typo" ranking rule does.
-type typoTier struct{ units []queryUnit }
-
-func (s *typoTier) UpdateVisitor(string, []byte) {}
-func (s *typoTier) Value(d *bsearch.DocumentMatch) string {
-	n := 0
-	for i := range s.units {
-		if !s.units[i].matchedExactly(d) {
-			n++
-		}
-	}
-	return string(rune('0' + min(n, 9)))
-}
-func (s *typoTier) DecodeValue(v string) string { return v }
-func (s *typoTier) Descending() bool            { return false }
-func (s *typoTier) RequiresDocID() bool         { return false }
-func (s *typoTier) RequiresScoring() bool       { return false }
-func (s *typoTier) RequiresFields() []string    { return nil }
-func (s *typoTier) Reverse()                    {}
-func (s *typoTier) Copy() bsearch.SearchSort    { c := *s; return &c }
-
-// rotationSort breaks ties with rotationKey, as Meilisearch sorts on the
-// rot<slot> field.
-type rotationSort struct{ slot int }
-
-func (s *rotationSort) UpdateVisitor(string, []byte) {}
-
-func (s *rotationSort) Value(d *bsearch.DocumentMatch) string {
-	return fmt.Sprintf("%08x", rotationKey(s.slot, d.ID))
-}
-func (s *rotationSort) DecodeValue(v string) string { return v }
-func (s *rotationSort) Descending() bool            { return false }
-func (s *rotationSort) RequiresDocID() bool         { return true }
-func (s *rotationSort) RequiresScoring() bool       { return false }
-func (s *rotationSort) RequiresFields() []string    { return nil }
-func (s *rotationSort) Reverse()                    {}
-func (s *rotationSort) Copy() bsearch.SearchSort    { c := *s; return &c }
 
 var _ Index = (*Embedded)(nil)
