@@ -250,13 +250,22 @@ func (n *Node) reconcile(ctx context.Context, force bool) error {
 		n.badSum = sum
 		return &ConfigError{Err: err}
 	}
+	if n.Username != "" && l.Hoster.Username != n.Username {
+		// The username is the actor's id: a new one is a new actor, which
+		// followers would not know. Username is also read without a lock.
+		n.badSum = sum
+		return &ConfigError{Err: fmt.Errorf("%s: username: %q: changing the username needs a restart of the node (it was %q)",
+			n.opts.HosterFile, l.Hoster.Username, n.Username)}
+	}
 	u, _ := url.Parse(n.opts.BaseURL)
 	res, err := catalog.Reconcile(ctx, n.Store, l, vocab.Paths{Base: n.opts.BaseURL}, u.Host, time.Now())
 	if err != nil {
 		return err
 	}
 	n.lastSum, n.badSum = sum, [32]byte{}
-	n.Username = l.Hoster.Username
+	if n.Username == "" {
+		n.Username = l.Hoster.Username // set once, before the workers start
+	}
 	if res.Changed() {
 		n.log.Info("hoster file applied", "hoster_changed", res.HosterChanged, "created", res.Created,
 			"updated", res.Updated, "deleted", len(res.Deleted), "charter_changed", res.DeclarationChanged)

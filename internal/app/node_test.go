@@ -179,3 +179,23 @@ func TestServerDropsSlowAndIdleClients(t *testing.T) {
 		t.Error("an idle keep-alive connection was never closed")
 	}
 }
+
+// The username is the actor's id: an edit that changes it is refused and
+// the node keeps serving the same actor.
+func TestNodeRefusesUsernameChange(t *testing.T) {
+	n, file := startTestNode(t, &syncBuffer{})
+	if n.Username != "chaton-nazairien" || !strings.HasPrefix(n.Acct(), "chaton-nazairien@127.0.0.1:") {
+		t.Fatalf("acct %q", n.Acct())
+	}
+	data, _ := os.ReadFile(file)
+	os.WriteFile(file, []byte(strings.Replace(string(data), "username: chaton-nazairien", "username: autre-nom", 1)), 0o640)
+	err := n.reconcile(context.Background(), true)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "changing the username needs a restart") {
+		t.Fatalf("err = %v", err)
+	}
+	hs, err := n.Store.LocalHosters(context.Background())
+	if err != nil || len(hs) != 1 || hs[0].Username != "chaton-nazairien" || n.Username != "chaton-nazairien" {
+		t.Errorf("after a username edit: node %q, local hosters %v, %v", n.Username, hs, err)
+	}
+}
