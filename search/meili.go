@@ -24,6 +24,8 @@ type Meili struct {
 
 	mu         sync.Mutex
 	configured bool
+
+	facets *facetCache
 }
 
 // taskPoll is how often a write waits on its Meilisearch task.
@@ -42,7 +44,7 @@ func NewMeili(rawURL, key, indexName string) (*Meili, error) {
 		return nil, fmt.Errorf("search: meilisearch index name %q: want letters, digits, - and _", indexName)
 	}
 	c := meilisearch.New(strings.TrimRight(rawURL, "/"), meilisearch.WithAPIKey(key))
-	return &Meili{client: c, index: c.Index(indexName), uid: indexName}, nil
+	return &Meili{client: c, index: c.Index(indexName), uid: indexName, facets: newFacetCache()}, nil
 }
 
 // Name implements Index.
@@ -153,6 +155,8 @@ func (m *Meili) configureLocked(ctx context.Context) error {
 	if t.Status != meilisearch.TaskStatusSucceeded && t.Error.Code != "index_already_exists" {
 		return fmt.Errorf("search: meilisearch create index %q: %s", m.uid, t.Error.Message)
 	}
+	m.facets.invalidate()
+	defer m.facets.invalidate()
 	ti, err = m.index.UpdateSettingsWithContext(ctx, meiliSettings())
 	if err := m.wait(ctx, "settings", ti, err); err != nil {
 		return err
@@ -179,6 +183,8 @@ func (m *Meili) Drop(ctx context.Context) error {
 	m.mu.Lock()
 	m.configured = false
 	m.mu.Unlock()
+	m.facets.invalidate()
+	defer m.facets.invalidate()
 	ti, err := m.client.DeleteIndexWithContext(ctx, m.uid)
 	if err != nil {
 		return m.wrap("drop index", err)
@@ -238,6 +244,8 @@ func (m *Meili) Upsert(ctx context.Context, docs []Document) error {
 	if err := m.ensure(ctx); err != nil {
 		return err
 	}
+	m.facets.invalidate()
+	defer m.facets.invalidate()
 	pk := "id"
 	// Enqueue every batch, then wait: Meilisearch merges consecutive
 	// additions into one indexing run. Tasks run in order, so when the
@@ -274,6 +282,8 @@ func (m *Meili) Delete(ctx context.Context, ids []string) error {
 	if err := m.ensure(ctx); err != nil {
 		return err
 	}
+	m.facets.invalidate()
+	defer m.facets.invalidate()
 	for start := 0; start < len(ids); start += batchSize {
 		ti, err := m.index.DeleteDocumentsWithContext(ctx, ids[start:min(start+batchSize, len(ids))], nil)
 		if err := m.wait(ctx, "delete", ti, err); err != nil {
@@ -288,6 +298,8 @@ func (m *Meili) Clear(ctx context.Context) error {
 	if err := m.ensure(ctx); err != nil {
 		return err
 	}
+	m.facets.invalidate()
+	defer m.facets.invalidate()
 	ti, err := m.index.DeleteAllDocumentsWithContext(ctx, nil)
 	return m.wait(ctx, "clear", ti, err)
 }
@@ -408,6 +420,11 @@ func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
 		return Result{}, err
 	}
 	req := meiliRequest(q)
+	key := facetKey(req.Query, req.Filter.(string))
+	facets, gen, cached := m.facets.get(key)
+	if cached {
+		req.Facets = nil
+	}
 	raw, err := m.index.SearchRawWithContext(ctx, req.Query, req)
 	if err != nil {
 		return Result{}, m.wrap("search", err)
@@ -423,6 +440,10 @@ func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
 	for _, d := range r.Hits {
 		out.Hits = append(out.Hits, Hit{Document: d, DistanceKm: distance(q.Near, &d)})
 	}
+	if cached {
+		out.Facets = facets
+		return out, nil
+	}
 	for name, values := range r.FacetDistribution {
 		if _, ok := out.Facets[name]; !ok {
 			continue
@@ -431,6 +452,7 @@ func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
 			out.Facets[name][v] = n
 		}
 	}
+	m.facets.put(key, gen, out.Facets)
 	return out, nil
 }
 
