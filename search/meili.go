@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -43,8 +45,28 @@ func NewMeili(rawURL, key, indexName string) (*Meili, error) {
 	}) {
 		return nil, fmt.Errorf("search: meilisearch index name %q: want letters, digits, - and _", indexName)
 	}
-	c := meilisearch.New(strings.TrimRight(rawURL, "/"), meilisearch.WithAPIKey(key))
+	c := meilisearch.New(strings.TrimRight(rawURL, "/"), meilisearch.WithAPIKey(key),
+		meilisearch.WithCustomClient(&http.Client{Transport: meiliTransport()}))
 	return &Meili{client: c, index: c.Index(indexName), uid: indexName, facets: newFacetCache()}, nil
+}
+
+// meiliTransport is the client's default transport without response
+// compression. With it, Meilisearch sends a search answer of more than a
+// few hits gzip-compressed in chunks, and the last chunk waits for the
+// delayed ACK of the first (Nagle): 40 ms added to each query on Linux,
+// measured at 10k and 100k offers, while the answers are a few kilobytes
+// on a local network.
+func meiliTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   100,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+	}
 }
 
 // Name implements Index.
