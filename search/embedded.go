@@ -24,8 +24,10 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 )
 
-// Embedded is the in-process backend on Bleve: a scorch index on disk, or in
-// memory. It needs no set-up and serves a small directory, and is the
+// Embedded is the in-process backend: Bleve (a scorch index on disk, or in
+// memory) keeps the documents, and a compact copy in memory, rebuilt when
+// the index opens, answers the queries (embedded_mem.go). It needs no
+// set-up, serves a directory of 100k offers in milliseconds, and is the
 // fallback when Meilisearch is down.
 type Embedded struct {
 	idx      bleve.Index
