@@ -2,6 +2,8 @@ package search_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"codeberg.org/portee/portee/internal/testenv"
@@ -46,4 +48,35 @@ func newMeili(t testing.TB) *search.Meili {
 		m.Close()
 	})
 	return m
+}
+
+// Concurrent Upserts on one Meili (an indexer's Run and a CatchUp do that)
+// must be race-free and all land; run under -race.
+func TestMeiliConcurrentUpserts(t *testing.T) {
+	m := newMeili(t)
+	ctx := context.Background()
+	if err := m.Configure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- m.Upsert(ctx, []search.Document{{ID: fmt.Sprintf("o%d", g+1), Kind: "offer", Name: fmt.Sprintf("Pad %d", g),
+				HosterID: 1, HosterName: "Chaton", HosterStatus: "active"}})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids, err := m.IDs(ctx)
+	if err != nil || len(ids) != 4 {
+		t.Fatalf("ids %v, %v", ids, err)
+	}
 }

@@ -27,6 +27,11 @@ type Meili struct {
 	mu         sync.Mutex
 	configured bool
 
+	// writeMu serialises document additions: meilisearch-go records the
+	// primary key option on the shared index object without a lock, so
+	// two concurrent Upserts (an indexer's Run and a CatchUp) race.
+	writeMu sync.Mutex
+
 	facets *facetCache
 }
 
@@ -273,6 +278,8 @@ func (m *Meili) Upsert(ctx context.Context, docs []Document) error {
 	// additions into one indexing run. Tasks run in order, so when the
 	// last one is done all are; each is still checked for failure.
 	var tasks []*meilisearch.TaskInfo
+	m.writeMu.Lock()
+	defer m.writeMu.Unlock()
 	for start := 0; start < len(docs); start += batchSize {
 		part := docs[start:min(start+batchSize, len(docs))]
 		md := make([]meiliDoc, 0, len(part))
