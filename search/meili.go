@@ -352,7 +352,7 @@ func (m *Meili) IDs(ctx context.Context) (map[string]int64, error) {
 			ID      string `json:"id"`
 			Updated int64  `json:"updated"`
 		}
-		if err := res.Results.Decode(&rows); err != nil {
+		if err := res.Results.DecodeInto(&rows); err != nil {
 			return nil, fmt.Errorf("search: meilisearch list ids: %w", err)
 		}
 		for _, r := range rows {
