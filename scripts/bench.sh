@@ -26,6 +26,7 @@ b 'BenchmarkGenerate100k' 3x ./catalog/catalogtest/synth/
 b 'Embedded|Meilisearch' 3x ./search/
 b 'BenchmarkResultsPage' 300x ./frontend/
 b 'BenchmarkRenderResults' 1s ./frontend/
+b 'BenchmarkEditToSearch' 10x ./internal/demo/
 INNER
 }
 exec scripts/testenv.sh bash -c "$(run)"

@@ -17,7 +17,7 @@ import (
 )
 
 // startDemo runs the whole demo on free loopback ports.
-func startDemo(t *testing.T, o Options) *Demo {
+func startDemo(t testing.TB, o Options) *Demo {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -117,34 +117,79 @@ func checkDemo(t *testing.T, d *Demo) {
 	}
 
 	// Rename an offer in the Saint-Nazaire hoster file: the directory must
-	// find the new name shortly after (issue 2 asks for under 2 s).
-	file := d.HosterFile("chaton-nazairien")
-	data, err := os.ReadFile(file)
+	// find the new name. How fast is BenchmarkEditToSearch's business
+	// (issue 2 asks for under 2 s); here a generous bound only catches a
+	// change that never arrives.
+	delay, err := renameAndWait(d, "Pad de l'estuaire", "Pad des Chantiers Navals", 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	edited := strings.Replace(string(data), "name: Pad de l'estuaire", "name: Pad des Chantiers Navals", 1)
+	t.Logf("edit-to-search delay: %s", delay)
+}
+
+// renameAndWait renames an offer of the Saint-Nazaire demo hoster in its
+// file and returns how long until the directory's search API finds it.
+func renameAndWait(d *Demo, from, to string, limit time.Duration) (time.Duration, error) {
+	file := d.HosterFile("chaton-nazairien")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return 0, err
+	}
+	edited := strings.Replace(string(data), "name: "+from, "name: "+to, 1)
 	if edited == string(data) {
-		t.Fatal("demo hoster file no longer has the pad offer")
+		return 0, fmt.Errorf("demo hoster file has no offer named %q", from)
 	}
 	start := time.Now()
 	if err := os.WriteFile(file, []byte(edited), 0o640); err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	for {
-		_, r := searchAPI(t, d, url.Values{"q": {"chantiers navals"}})
-		if len(r.Hits) > 0 && r.Hits[0].Name == "Pad des Chantiers Navals" {
-			break
+		resp, err := http.Get(d.DirectoryURL() + "/api/v1/search?" + url.Values{"q": {to}}.Encode())
+		if err != nil {
+			return 0, err
 		}
-		if time.Since(start) > 10*time.Second {
-			t.Fatalf("renamed offer not searchable after %s", time.Since(start))
+		var r apiResult
+		err = json.NewDecoder(resp.Body).Decode(&r)
+		resp.Body.Close()
+		if err == nil && len(r.Hits) > 0 && r.Hits[0].Name == to {
+			return time.Since(start), nil
 		}
-		time.Sleep(20 * time.Millisecond)
+		if time.Since(start) > limit {
+			return 0, fmt.Errorf("renamed offer %q not searchable after %s", to, limit)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	delay := time.Since(start)
-	t.Logf("edit-to-search delay: %s", delay)
-	if delay > 2*time.Second {
-		t.Errorf("edit-to-search delay %s exceeds 2s", delay)
+}
+
+// BenchmarkEditToSearch measures the delay from a hoster file edit to the
+// new name being found by the directory's search API, through the whole
+// chain: file watcher, reconcile, signed Update, inbox, index.
+func BenchmarkEditToSearch(b *testing.B) {
+	for _, backend := range []string{"embedded", "meilisearch"} {
+		b.Run(backend, func(b *testing.B) {
+			o := Options{}
+			if backend == "meilisearch" {
+				meiliURL, key := testenv.Meili(b)
+				o = Options{MeiliURL: meiliURL, MeiliKey: key, DatabaseURL: testenv.PostgresURL(b),
+					MeiliIndex: testenv.UniqueName("bench_")}
+			}
+			d := startDemo(b, o)
+			name := "Pad de l'estuaire"
+			var total, worst time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				next := fmt.Sprintf("Pad numéro %d", i)
+				delay, err := renameAndWait(d, name, next, 30*time.Second)
+				if err != nil {
+					b.Fatal(err)
+				}
+				total += delay
+				worst = max(worst, delay)
+				name = next
+			}
+			b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/edit")
+			b.ReportMetric(float64(worst.Milliseconds()), "worst_ms")
+		})
 	}
 }
 
