@@ -17,35 +17,43 @@ import (
 	"codeberg.org/portee/portee/federation/vocab"
 )
 
+// deadItemsServer serves a collection at collPath listing n item IRIs under
+// itemPrefix, every one of which fails with itemStatus; it counts the item
+// fetches.
+func deadItemsServer(t *testing.T, collPath, itemPrefix string, n, itemStatus int) (base string, itemGets *atomic.Int64) {
+	t.Helper()
+	itemGets = new(atomic.Int64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == collPath:
+			iris := make([]string, n)
+			for i := range iris {
+				iris[i] = fmt.Sprintf("%s%s%d", base, itemPrefix, i)
+			}
+			w.Header().Set("Content-Type", "application/activity+json")
+			json.NewEncoder(w).Encode(map[string]any{
+				"@context": "https://www.w3.org/ns/activitystreams", "id": base + collPath,
+				"type": "OrderedCollection", "totalItems": n, "orderedItems": iris,
+			})
+		case strings.HasPrefix(r.URL.Path, itemPrefix):
+			itemGets.Add(1)
+			http.Error(w, http.StatusText(itemStatus), itemStatus)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	base = srv.URL
+	return base, itemGets
+}
+
 // TestReconcileOffersBoundsItemFetches: one page of a node's offers
 // collection may list far more IRIs than a directory reads; the directory
 // fetches at most maxOffersPerHoster of them and deletes nothing.
 func TestReconcileOffersBoundsItemFetches(t *testing.T) {
 	ctx := context.Background()
 	const listed = maxOffersPerHoster + 1000
-	var itemGets atomic.Int64
-	var base string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == "/offers":
-			iris := make([]string, listed)
-			for i := range iris {
-				iris[i] = fmt.Sprintf("%s/offers/%d", base, i)
-			}
-			w.Header().Set("Content-Type", "application/activity+json")
-			json.NewEncoder(w).Encode(map[string]any{
-				"@context": "https://www.w3.org/ns/activitystreams", "id": base + "/offers",
-				"type": "OrderedCollection", "totalItems": listed, "orderedItems": iris,
-			})
-		case strings.HasPrefix(r.URL.Path, "/offers/"):
-			itemGets.Add(1)
-			http.NotFound(w, r)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer srv.Close()
-	base = srv.URL
+	base, itemGets := deadItemsServer(t, "/offers", "/offers/", listed, http.StatusNotFound)
 
 	dirStore := openSQLite(t)
 	dln, dbase := listen(t)
@@ -84,29 +92,7 @@ func TestReconcileOffersBoundsItemFetches(t *testing.T) {
 func TestBackfillOutboxBoundsItemFetches(t *testing.T) {
 	ctx := context.Background()
 	const listed, limit = 400, 50
-	var itemGets atomic.Int64
-	var base string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == "/outbox":
-			iris := make([]string, listed)
-			for i := range iris {
-				iris[i] = fmt.Sprintf("%s/activities/%d", base, i)
-			}
-			w.Header().Set("Content-Type", "application/activity+json")
-			json.NewEncoder(w).Encode(map[string]any{
-				"@context": "https://www.w3.org/ns/activitystreams", "id": base + "/outbox",
-				"type": "OrderedCollection", "totalItems": listed, "orderedItems": iris,
-			})
-		case strings.HasPrefix(r.URL.Path, "/activities/"):
-			itemGets.Add(1)
-			http.Error(w, "broken", http.StatusInternalServerError)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer srv.Close()
-	base = srv.URL
+	base, itemGets := deadItemsServer(t, "/outbox", "/activities/", listed, http.StatusInternalServerError)
 
 	dirStore := openSQLite(t)
 	dln, dbase := listen(t)
