@@ -4,9 +4,11 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"math"
 	"net/http"
 	"net/url"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,15 +33,38 @@ type catalogs map[string]map[string]string
 func loadCatalogs() (catalogs, error) {
 	c := catalogs{}
 	for _, lang := range languages {
-		b, err := localeFS.ReadFile("locales/" + lang + ".json")
+		c[lang] = map[string]string{}
+	}
+	// One catalog per language, split by area: locales/<lang>.json holds the
+	// public pages, locales/<area>.<lang>.json the rest (dashboard…). A key
+	// defined twice is an error, so areas cannot silently override each other.
+	files, err := fs.Glob(localeFS, "locales/*.json")
+	if err != nil {
+		return nil, fmt.Errorf("frontend: locales: %w", err)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(path.Base(file), ".json")
+		lang := name
+		if i := strings.LastIndexByte(name, '.'); i >= 0 {
+			lang = name[i+1:]
+		}
+		if _, ok := c[lang]; !ok {
+			return nil, fmt.Errorf("frontend: locale file %s: unknown language %q", file, lang)
+		}
+		b, err := localeFS.ReadFile(file)
 		if err != nil {
-			return nil, fmt.Errorf("frontend: locale %s: %w", lang, err)
+			return nil, fmt.Errorf("frontend: locale file %s: %w", file, err)
 		}
 		m := map[string]string{}
 		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("frontend: locale %s: %w", lang, err)
+			return nil, fmt.Errorf("frontend: locale file %s: %w", file, err)
 		}
-		c[lang] = m
+		for k, v := range m {
+			if _, dup := c[lang][k]; dup {
+				return nil, fmt.Errorf("frontend: locale file %s: key %q is defined twice", file, k)
+			}
+			c[lang][k] = v
+		}
 	}
 	// French is the reference: every other catalog must translate all of it.
 	for _, lang := range languages[1:] {
