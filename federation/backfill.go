@@ -24,9 +24,16 @@ func (d *Directory) backfill(ctx context.Context, h *catalog.Hoster, ra *vocab.R
 		return err
 	}
 	var errs []error
-	if h.OutboxURL != "" {
-		if allowed, _ := c.RobotsAllowed(ctx, h.OutboxURL); allowed {
-			errs = append(errs, d.backfillOutbox(ctx, c, h))
+	// A node lists its activities in its activities collection, the
+	// outbox holding only the Notes people read; older nodes list them in
+	// the outbox.
+	activities := h.OutboxURL
+	if ra.ActivitiesURL != "" && sameHost(ra.ActivitiesURL, h.ActorID) {
+		activities = ra.ActivitiesURL
+	}
+	if activities != "" {
+		if allowed, _ := c.RobotsAllowed(ctx, activities); allowed {
+			errs = append(errs, d.backfillOutbox(ctx, c, h, activities))
 		}
 	}
 	if ra.OffersURL != "" && sameHost(ra.OffersURL, h.ActorID) {
@@ -79,11 +86,11 @@ func (d *Directory) readCollection(ctx context.Context, c *fetch.Client, url str
 	return items, iris, len(items)+len(iris) <= maxItems, nil
 }
 
-func (d *Directory) backfillOutbox(ctx context.Context, c *fetch.Client, h *catalog.Hoster) error {
+func (d *Directory) backfillOutbox(ctx context.Context, c *fetch.Client, h *catalog.Hoster, url string) error {
 	e := d.e
-	items, iris, _, err := d.readCollection(ctx, c, h.OutboxURL, e.cfg.BackfillMaxPages, e.cfg.BackfillMaxItems)
+	items, iris, _, err := d.readCollection(ctx, c, url, e.cfg.BackfillMaxPages, e.cfg.BackfillMaxItems)
 	if err != nil {
-		return fmt.Errorf("outbox of %q: %w", h.ActorID, err)
+		return fmt.Errorf("activities of %q: %w", h.ActorID, err)
 	}
 	budget := e.cfg.BackfillMaxItems - len(items)
 	for _, iri := range iris {

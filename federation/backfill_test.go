@@ -103,7 +103,7 @@ func TestBackfillOutboxBoundsItemFetches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.backfillOutbox(ctx, c, h); err != nil {
+	if err := d.backfillOutbox(ctx, c, h, h.OutboxURL); err != nil {
 		t.Fatal(err)
 	}
 	if n := itemGets.Load(); n == 0 || n > limit {

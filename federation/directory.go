@@ -103,6 +103,11 @@ func (d *Directory) Follow(ctx context.Context, target string) (err error) {
 	if err != nil {
 		return fmt.Errorf("federation: follow %q: %w", target, err)
 	}
+	if !ra.IsPorteeHoster() {
+		// Checked before anything is stored or sent: following a person
+		// would file them among the hosters.
+		return fmt.Errorf("federation: follow %q: actor %q (type %s): %w", target, ra.Hoster.ActorID, ra.Type, ErrNotHoster)
+	}
 	if ra.Hoster.ActorID != actorURL && !sameHost(ra.Hoster.ActorID, actorURL) {
 		return fmt.Errorf("federation: follow %q: actor document %q is on another host", target, ra.Hoster.ActorID)
 	}
@@ -183,10 +188,18 @@ func (d *Directory) refreshDelay() time.Duration {
 	return time.Duration(float64(p) * (0.8 + 0.4*rand.Float64()))
 }
 
+// ErrNotHoster: the actor is not a hoster published by a Portée node (a
+// GoToSocial or Mastodon account, a directory…); a directory never stores
+// one as a hoster.
+var ErrNotHoster = errors.New("federation: not a Portée hoster (an Organization with an offers collection)")
+
 // upsertActor stores what an actor document says about a hoster, keeping
 // what only the directory knows (status, last seen, check counters).
 func (d *Directory) upsertActor(ctx context.Context, ra *vocab.RemoteActor, meta catalog.WriteMeta) (*catalog.Hoster, error) {
 	e := d.e
+	if !ra.IsPorteeHoster() {
+		return nil, fmt.Errorf("actor %q (type %s): %w", ra.Hoster.ActorID, ra.Type, ErrNotHoster)
+	}
 	h := ra.Hoster
 	h.Local = false
 	if h.Domain == "" {
@@ -231,6 +244,10 @@ func (d *Directory) handle(ctx context.Context, in *inbound) error {
 	switch in.Act.Type {
 	case "Accept", "Reject":
 		return d.onFollowAnswer(ctx, in)
+	case "Follow", "Undo":
+		// Nobody follows a directory's actor: it publishes nothing.
+		d.e.log.Info("federation: "+strings.ToLower(in.Act.Type)+" of the directory ignored", "actor", in.Act.Actor, "object", in.Act.ObjectID)
+		return errIgnored
 	case "Create", "Update", "Delete":
 		h, err := d.e.store.HosterByActor(ctx, in.Act.Actor)
 		if errors.Is(err, catalog.ErrNotFound) || (err == nil && h.Local) {
@@ -276,7 +293,9 @@ func (d *Directory) onFollowAnswer(ctx context.Context, in *inbound) error {
 		return fmt.Errorf("federation: %s of %q: %w", in.Act.Type, followID, err)
 	}
 	if n == 0 {
+		d.e.log.Info("federation: follow answer ignored: no such follow", "type", in.Act.Type, "actor", in.Act.Actor, "follow", followID)
 		return errIgnored
 	}
+	d.e.log.Info("federation: follow answered", "type", in.Act.Type, "actor", in.Act.Actor, "state", state, "follow", followID)
 	return nil
 }

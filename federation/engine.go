@@ -38,6 +38,9 @@ type engine struct {
 	aliveMu      sync.Mutex
 	aliveChecked map[string]time.Time // host → when reviveHost last looked
 
+	classifyMu    sync.Mutex
+	classifyTried map[string]time.Time // follower → when its kind was last sought
+
 	// wake tells the delivery dispatcher that rows were queued in this
 	// process; other processes' rows are found by polling.
 	wake chan struct{}
@@ -63,7 +66,8 @@ func newEngine(store *catalog.Store, cfg Config) (*engine, error) {
 		clients:   map[string]*fetch.Client{},
 		wake:      make(chan struct{}, 1),
 
-		aliveChecked: map[string]time.Time{},
+		aliveChecked:  map[string]time.Time{},
+		classifyTried: map[string]time.Time{},
 	}
 	e.keys = &keyResolver{e: e, mem: map[string]cachedKey{}}
 	e.verifier = &httpsig.Verifier{Keys: e.keys, Window: cfg.DateWindow}

@@ -60,9 +60,12 @@ func (d *Directory) applyOnce(ctx context.Context, h *catalog.Hoster, act *vocab
 			return reject(http.StatusForbidden, "an actor may only update itself")
 		}
 		_, err = d.upsertActor(ctx, ra, meta)
+		if errors.Is(err, ErrNotHoster) {
+			return reject(http.StatusUnprocessableEntity, "%v", err)
+		}
 		return err
 
-	case typ == "Service":
+	case vocab.IsOfferType(typ):
 		o, by, err := vocab.ParseOffer(obj)
 		if err != nil {
 			return reject(http.StatusBadRequest, "%v", err)
@@ -156,7 +159,7 @@ func peekObject(b []byte) (id, typ string, err error) {
 	var many []string
 	if json.Unmarshal(doc.Type, &many) == nil {
 		for _, t := range many {
-			if t == "Service" || t == "CharterDeclaration" || actorTypes[t] {
+			if vocab.IsOfferType(t) || t == "CharterDeclaration" || actorTypes[t] {
 				return doc.ID, t, nil
 			}
 		}

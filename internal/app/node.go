@@ -188,7 +188,7 @@ func StartNode(ctx context.Context, o NodeOptions) (*Node, error) {
 	}
 	e := newEcho()
 	e.HTTPErrorHandler = fe.HandleError
-	n.Fed.Register(e, fe.HosterActorPage())
+	n.Fed.Register(e, federation.HTMLPages{Actor: fe.HosterActorPage(), Offer: fe.OfferObjectPage()})
 	fe.RegisterNode(e)
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
