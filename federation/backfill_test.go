@@ -158,7 +158,7 @@ func TestStaleActorDocumentKeepsCachedKey(t *testing.T) {
 		h := catalogtest.SampleHoster("tourne", "https://node.example")
 		h.PublicKeyID, h.PublicKeyPEM, h.Updated = h.ActorID+"#main-key", pem, updated
 		h.InboxURL = h.ActorID + "/inbox"
-		return &vocab.RemoteActor{Hoster: *h}
+		return &vocab.RemoteActor{Hoster: *h, Type: "Organization", OffersURL: h.ActorID + "/offers"}
 	}
 	cached := func() string {
 		var p string
