@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -86,10 +87,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		path := strings.TrimPrefix(dsn, "sqlite:")
 		name := path
 		if !strings.HasPrefix(path, "file:") {
-			if dir := filepath.Dir(path); dir != "" {
-				if err := os.MkdirAll(dir, 0o750); err != nil {
-					return nil, fmt.Errorf("catalog: open sqlite: %w", err)
-				}
+			if err := createPrivate(path); err != nil {
+				return nil, fmt.Errorf("catalog: open sqlite: %w", err)
 			}
 		}
 		sep := "?"
@@ -115,6 +114,26 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// createPrivate creates the SQLite file (and its directory) readable by its
+// owner only before SQLite opens it: the catalog holds the actors' private
+// keys, and SQLite gives its -wal and -shm files the mode of the database
+// file. An existing file keeps its mode (the operator chose it).
+func createPrivate(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // isPostgresDSN recognises a PostgreSQL URL, or lib/pq's key=value form
