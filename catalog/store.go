@@ -186,6 +186,27 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// PingWrite checks that the database accepts writes (a full disk aside):
+// a read-only file, a read-only PostgreSQL transaction mode or a standby
+// answer Ping but refuse every write. It runs an UPDATE that matches no
+// row in a transaction it rolls back, so it changes nothing.
+func (s *Store) PingWrite(ctx context.Context) error {
+	release, err := s.lockWrite(ctx)
+	if err != nil {
+		return fmt.Errorf("catalog: write check: %w", err)
+	}
+	defer release()
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("catalog: write check %s: %w", s.engine, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE schema_migrations SET name = name WHERE version < 0`); err != nil {
+		return fmt.Errorf("catalog: write check %s: %w", s.engine, err)
+	}
+	return nil
+}
+
 // InTx runs fn in a write transaction, committed when fn returns nil. On
 // SQLite it takes the same in-process write turn as the Store's own writes,
 // so fn must not call Store write methods (it would wait for itself).
