@@ -378,6 +378,22 @@ func (s *Store) forUpdate() string {
 // both engines and SQLite's text timestamps compare in time order.
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
+// MaxClockSkew is how far ahead of our clock a source's time (an offer's or
+// an actor's "updated", a deletion time) may be. Beyond it the time is
+// taken as now: an object dated 2099 would otherwise make every later
+// Update and Delete stale and pin it for ever.
+const MaxClockSkew = 5 * time.Minute
+
+// notFuture clamps t to now when it lies more than MaxClockSkew ahead. It
+// applies to incoming times and to stored ones alike (rows written before
+// the clamp existed must not keep ordering writes).
+func notFuture(t, now time.Time) time.Time {
+	if t.After(now.Add(MaxClockSkew)) {
+		return dbTime(now)
+	}
+	return t
+}
+
 func dbTimePtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
