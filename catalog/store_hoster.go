@@ -34,8 +34,9 @@ func (h *Hoster) normalize() {
 	h.LastSeenAt = dbTimePtr(h.LastSeenAt)
 }
 
-// UpsertHoster inserts or updates the hoster with h.ActorID. An update older
-// than the stored one (by Updated) fails with ErrStale; an update that
+// UpsertHoster inserts or updates the hoster with h.ActorID. Updated beyond
+// MaxClockSkew is taken as now. An update older than the stored one (by
+// Updated) fails with ErrStale; an update that
 // changes nothing appends no change row. Status is kept when h.Status is
 // empty (new hosters start "active"); the freshness counters and LastSeenAt
 // are RecordCheck's and are never overwritten here. On success h holds the
@@ -49,6 +50,7 @@ func (s *Store) UpsertHoster(ctx context.Context, h *Hoster, meta WriteMeta) err
 		n := *h
 		n.normalize()
 		now := dbTime(s.now())
+		n.Updated = notFuture(n.Updated, now)
 		var cur Hoster
 		err := tx.GetContext(ctx, &cur, s.db.Rebind(`SELECT `+hosterCols+` FROM hosters WHERE actor_id = ?`+s.forUpdate()), n.ActorID)
 		if errors.Is(notFound(err), ErrNotFound) {
@@ -73,7 +75,7 @@ func (s *Store) UpsertHoster(ctx context.Context, h *Hoster, meta WriteMeta) err
 			return false, err
 		}
 		cur.normalize()
-		if cur.Updated.After(n.Updated) {
+		if notFuture(cur.Updated, now).After(n.Updated) {
 			return false, ErrStale
 		}
 		n.ID, n.CreatedAt, n.ModifiedAt = cur.ID, cur.CreatedAt, cur.ModifiedAt

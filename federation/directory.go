@@ -221,6 +221,9 @@ func (d *Directory) upsertActor(ctx context.Context, ra *vocab.RemoteActor, meta
 		// No "updated": the document is as new as our reading of it.
 		h.Updated = time.Now().UTC()
 	}
+	if err := cleanActor(&h); err != nil {
+		return nil, err
+	}
 	err = e.store.UpsertHoster(ctx, &h, meta)
 	if err != nil && !errors.Is(err, catalog.ErrStale) && !errors.Is(err, catalog.ErrAlreadyApplied) {
 		return nil, fmt.Errorf("store hoster %q: %w", h.ActorID, err)

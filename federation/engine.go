@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,9 +70,15 @@ func newEngine(store *catalog.Store, cfg Config) (*engine, error) {
 		aliveChecked:  map[string]time.Time{},
 		classifyTried: map[string]time.Time{},
 	}
-	e.keys = &keyResolver{e: e, mem: map[string]cachedKey{}}
+	e.keys = newKeyResolver(e)
 	e.verifier = &httpsig.Verifier{Keys: e.keys, Window: cfg.DateWindow}
 	return e, nil
+}
+
+// scheme is our base URL's scheme, "http" or "https".
+func (e *engine) scheme() string {
+	scheme, _, _ := strings.Cut(e.cfg.BaseURL, "://")
+	return scheme
 }
 
 // wakeQueue nudges the delivery dispatcher without blocking.

@@ -73,11 +73,7 @@ func (d *Directory) applyOnce(ctx context.Context, h *catalog.Hoster, act *vocab
 		if by != act.Actor || o.ObjectID != act.ObjectID {
 			return reject(http.StatusForbidden, "offer %q is not attributed to %q", o.ObjectID, act.Actor)
 		}
-		if err := d.ownedBy(ctx, o.ObjectID, h); err != nil {
-			return err
-		}
-		o.HosterID = h.ID
-		return e.store.UpsertOffer(ctx, o, meta)
+		return d.storeOffer(ctx, h, o, meta)
 
 	case typ == "CharterDeclaration":
 		decl, by, err := vocab.ParseDeclaration(obj)
@@ -87,8 +83,7 @@ func (d *Directory) applyOnce(ctx context.Context, h *catalog.Hoster, act *vocab
 		if by != act.Actor || decl.ObjectID != act.ObjectID {
 			return reject(http.StatusForbidden, "declaration %q is not attributed to %q", decl.ObjectID, act.Actor)
 		}
-		decl.HosterID = h.ID
-		return e.store.UpsertDeclaration(ctx, decl, meta)
+		return d.storeDeclaration(ctx, h, decl, meta)
 	}
 	return errIgnored
 }
@@ -109,6 +104,9 @@ func (d *Directory) applyDelete(ctx context.Context, h *catalog.Hoster, act *voc
 	}
 	if at.IsZero() {
 		at = time.Now()
+	}
+	if !underActor(act.ObjectID, h.ActorID) {
+		return reject(http.StatusForbidden, "%q does not lie under its actor", clip(act.ObjectID))
 	}
 	if err := d.ownedBy(ctx, act.ObjectID, h); err != nil {
 		return err

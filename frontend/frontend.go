@@ -229,10 +229,8 @@ func (s *Server) newView(c echo.Context, nav string) *view {
 	if lang == langEN {
 		other = langFR
 	}
-	q := c.Request().URL.Query()
-	q.Set("lang", other)
 	v := &view{L: l, Nav: nav, Role: s.cfg.Role, Version: s.cfg.Version,
-		LangHref: c.Request().URL.Path + "?" + q.Encode(), LangOther: other}
+		LangHref: langHref(c, other), LangOther: other}
 	if s.cfg.Role != "node" { // a node serves no feeds
 		v.Alternates = []alternate{
 			{Type: "application/atom+xml", Href: "/flux/hebergeurs.atom", Title: l.T("feed.hosters")},

@@ -402,4 +402,22 @@ func TestHealthz(t *testing.T) {
 	f.page("/healthz", http.StatusServiceUnavailable)
 }
 
+// TestHealthzReportsReadOnlyCatalog: a catalog that answers reads but
+// refuses writes (here SQLite's query_only mode on its one connection)
+// makes /healthz answer 503, not 200.
+func TestHealthzReportsReadOnlyCatalog(t *testing.T) {
+	f := newFixture(t)
+	f.page("/healthz", http.StatusOK)
+	db := f.store.DB()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`PRAGMA query_only = ON`); err != nil {
+		t.Fatal(err)
+	}
+	body := f.page("/healthz", http.StatusServiceUnavailable)
+	if !strings.Contains(body, "not writable") {
+		t.Errorf("healthz: %s", body)
+	}
+	f.page("/hebergeurs", http.StatusOK) // pages still served from what can be read
+}
+
 func itoa(n int64) string { return strconvI(n) }

@@ -69,6 +69,33 @@ func (s *settings) add(flagName, env, def, help string) *string {
 	return v
 }
 
+// boolFlag is a string setting that the flag package treats as a boolean:
+// "--allow-private-networks" alone means true and leaves the next argument
+// alone (a string flag would take "--listen" as its value), while
+// "--allow-private-networks=false" still works.
+type boolFlag struct{ v *string }
+
+func (b boolFlag) String() string {
+	if b.v == nil {
+		return ""
+	}
+	return *b.v
+}
+
+func (b boolFlag) Set(s string) error { *b.v = s; return nil }
+
+func (b boolFlag) IsBoolFlag() bool { return true }
+
+// addBool is add for a boolean setting; its value is parsed by the caller
+// so that an invalid environment value is reported like any other.
+func (s *settings) addBool(flagName, env, def, help string) *string {
+	v := new(string)
+	st := &setting{flag: flagName, env: env, def: def, help: help, value: v}
+	s.fs.Var(boolFlag{v}, flagName, fmt.Sprintf("%s (env %s, default %q)", help, env, def))
+	s.list = append(s.list, st)
+	return v
+}
+
 // resolve applies env and defaults to flags that were not given.
 func (s *settings) resolve(args []string) error {
 	if err := s.fs.Parse(args); err != nil {
@@ -116,7 +143,7 @@ func parseConfig(role string, args []string, stderr io.Writer) (*config, []strin
 	hoster := s.add("hoster-file", "PORTEE_HOSTER_FILE", "hoster.yaml", "node: the hoster file")
 	follow := s.add("follow", "PORTEE_FOLLOW", "", "directory: nodes to follow, comma-separated user@host or actor URLs")
 	followFile := s.add("follow-file", "PORTEE_FOLLOW_FILE", "", "directory: file with one node per line")
-	allow := s.add("allow-private-networks", "PORTEE_ALLOW_PRIVATE_NETWORKS", "false", "allow requests to private and loopback addresses")
+	allow := s.addBool("allow-private-networks", "PORTEE_ALLOW_PRIVATE_NETWORKS", "false", "allow requests to private and loopback addresses")
 	refresh := s.add("refresh", "PORTEE_REFRESH_INTERVAL", "6h", "directory: how often each node is re-fetched")
 	level := s.add("log-level", "PORTEE_LOG_LEVEL", "info", "debug, info, warn or error")
 	format := s.add("log-format", "PORTEE_LOG_FORMAT", "text", "text or json")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -20,7 +19,7 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	log := newLogger(c, stderr)
-	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+	if err := prepareDataDir(c.DataDir, c.DatabaseURL == "", log); err != nil {
 		return err
 	}
 	n, err := app.StartNode(ctx, app.NodeOptions{
@@ -50,7 +49,7 @@ func runDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	log := newLogger(c, stderr)
-	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+	if err := prepareDataDir(c.DataDir, c.DatabaseURL == "", log); err != nil {
 		return err
 	}
 	d, err := app.StartDirectory(ctx, app.DirectoryOptions{
@@ -116,8 +115,10 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
-		return err
+	if c.DatabaseURL == "" {
+		if err := prepareDataDir(c.DataDir, true, newLogger(c, stderr)); err != nil {
+			return err
+		}
 	}
 	s, err := app.OpenStore(ctx, c.dsn())
 	if err != nil {
