@@ -67,7 +67,7 @@ type memHot struct {
 	cat, sw, reg, dep int32
 	swk               int32
 	services          uint32 // bit i: catalog.Categories[i] (servicesOf)
-	place             int32 // -1: no coordinates
+	place             int32  // -1: no coordinates
 	demote            uint8
 	local, gone, dead bool
 }
@@ -457,9 +457,9 @@ func withinEdits(a []rune, w string, k int, buf []int) (bool, []int) {
 // memHit is a candidate of the page heap.
 type memHit struct {
 	tier, demote, typos uint8
-	dist          float64
-	rot           uint32
-	slot          int32
+	dist                float64
+	rot                 uint32
+	slot                int32
 }
 
 // memResult is what a query reads from memory: the page's ids with their

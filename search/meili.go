@@ -151,7 +151,7 @@ func meiliSettings() *meilisearch.Settings {
 		sortable = append(sortable, rotField(i))
 	}
 	return &meilisearch.Settings{
-		RankingRules: rankingRules,
+		RankingRules:         rankingRules,
 		SearchableAttributes: searchable,
 		FilterableAttributes: []string{"_geo", "kind", "category", "software", "registration", "load",
 			"audience", "status", "hoster_status", "departement", "region", "languages",
