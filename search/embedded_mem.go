@@ -546,6 +546,26 @@ func (m *memIndex) search(q Query, units []queryUnit) memResult {
 						m.addTerm(anyMatch, id, noHoster)
 					}
 				}
+			} else {
+				// Each word of a phrase may carry its typos, as in
+				// Meilisearch.
+				all := sc.set(2+2*len(units), words)
+				tmp := sc.set(3+2*len(units), words)
+				for j, t := range u.tokens {
+					clear(tmp)
+					m.addPostings(tmp, t, noHoster)
+					if k := typos(t); k > 0 {
+						for _, id := range m.fuzzyTerms(t, k) {
+							m.addTerm(tmp, id, noHoster)
+						}
+					}
+					if j == 0 {
+						copy(all, tmp)
+					} else {
+						all.and(tmp)
+					}
+				}
+				anyMatch.or(all)
 			}
 			exact[i] = ex
 			if i == 0 {

@@ -228,13 +228,33 @@ func serviceText(d *Document) string {
 	return strings.Join(parts, " ")
 }
 
-// offerName is the searchable name of the offer itself: a hoster without
-// offers has none (its name is the hoster's).
+// offerName is the searchable name of the offer itself, without its
+// hoster's name in it ("Pads du Chat Noir" is "Pads du" here, "Chat Noir"
+// being searched as the hoster's name); a hoster without offers has none.
 func offerName(d *Document) string {
 	if d.Kind == "hoster" {
 		return ""
 	}
-	return d.Name
+	hn := foldedWords(d.HosterName)
+	if len(hn) == 0 {
+		return d.Name
+	}
+	toks := tokens(d.Name)
+	var b strings.Builder
+	last := 0
+	for i := 0; i+len(hn) <= len(toks); i++ {
+		same := true
+		for k, w := range hn {
+			same = same && toks[i+k].fold == w
+		}
+		if same {
+			b.WriteString(d.Name[last:toks[i].start])
+			last = toks[i+len(hn)-1].end
+			i += len(hn) - 1
+		}
+	}
+	b.WriteString(d.Name[last:])
+	return b.String()
 }
 
 // foldMap folds the accented letters of French text to ASCII.
