@@ -94,6 +94,10 @@ type ResolvedPlace struct {
 	Departement string  `json:"departement,omitempty"`
 	Lat         float64 `json:"lat"`
 	Lon         float64 `json:"lon"`
+	// Name is the département's or region's name for those kinds; In is
+	// how French says "in" it ("en Loire-Atlantique", "dans le Finistère").
+	Name string `json:"name,omitempty"`
+	In   string `json:"in,omitempty"`
 }
 
 // ParamError is a bad query parameter: HTTP 400 with
@@ -238,7 +242,13 @@ func (s *Service) Parse(r Request) (Query, *ResolvedPlace, error) {
 			q.Near = &Point{Lat: p.Lat, Lon: p.Lon}
 			q.NearDep = p.Departement
 			place = &ResolvedPlace{Input: near, Label: p.Label, Kind: p.Kind, Commune: p.Commune,
-				PostalCode: p.PostalCode, Departement: p.Departement, Lat: p.Lat, Lon: p.Lon}
+				PostalCode: p.PostalCode, Departement: p.Departement, Lat: p.Lat, Lon: p.Lon, In: gazetteer.InFrench(p)}
+			switch p.Kind {
+			case gazetteer.KindDepartement:
+				place.Name = p.DepartementName
+			case gazetteer.KindRegion:
+				place.Name = p.Region
+			}
 		}
 	}
 	if q.RadiusKm > 0 && q.Near == nil {
