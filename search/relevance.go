@@ -338,7 +338,7 @@ func withoutNegated(s string) string {
 			j++
 		}
 		hidden := 0
-		for j < len(toks) && hidden < negatedWords && !breaks(s, toks[j-1], toks[j]) && !clauseEnd[toks[j].fold] {
+		for j < len(toks) && hidden < negatedWords && !breaks(s, toks[j-1], toks[j]) && !clauseEnd[toks[j].fold] && !negations[toks[j].fold] {
 			b.WriteString(s[last:toks[j].start])
 			last = toks[j].end
 			hidden++
@@ -456,4 +456,74 @@ func serviceOnly(units []planUnit) bool {
 // tiered reports whether some unit names a service or a software.
 func tiered(units []planUnit) bool {
 	return slices.ContainsFunc(units, func(u planUnit) bool { return u.names() })
+}
+
+// Suggestion is what an empty search could try instead, read from what was
+// typed (Suggest).
+type Suggestion struct {
+	Categories []string // closest services, catalog.Categories
+	Software   []string // closest software among those offered
+}
+
+// Suggest reads the words of text for the closest services (a word of the
+// vocabulary, or one within two typos of it) and the closest software
+// among offered (the software facet of a browse: names as the hosters
+// write them), at most three of each.
+func Suggest(text string, offered []string) Suggestion {
+	var out Suggestion
+	addCat := func(cats ...string) {
+		for _, c := range cats {
+			if !slices.Contains(out.Categories, c) && len(out.Categories) < 3 {
+				out.Categories = append(out.Categories, c)
+			}
+		}
+	}
+	units := planText(text)
+	for _, u := range units {
+		addCat(u.cats...)
+		for _, k := range u.sw {
+			if s, ok := softwareKeys[k]; ok {
+				addCat(s.Provides...)
+			}
+		}
+	}
+	var buf []int
+	for _, u := range units {
+		if u.names() {
+			continue
+		}
+		w := []rune(strings.Join(u.words, " "))
+		if len(w) < 3 {
+			continue
+		}
+		k := min(2, max(1, len(w)/4))
+		keys := make([]string, 0, len(vocab))
+		for key := range vocab {
+			keys = append(keys, key)
+		}
+		slices.Sort(keys)
+		for _, key := range keys {
+			var ok bool
+			if ok, buf = withinEdits(w, key, k, buf); ok {
+				addCat(vocab[key].cats...)
+			}
+		}
+	}
+	for _, name := range offered {
+		f := strings.Join(foldedWords(name), " ")
+		for _, u := range units {
+			w := strings.Join(u.words, " ")
+			if len(w) < 3 {
+				continue
+			}
+			ok := strings.HasPrefix(f, w) || strings.HasPrefix(w, f)
+			if !ok {
+				ok, buf = withinEdits([]rune(w), f, min(3, max(1, len(w)/3)), buf)
+			}
+			if ok && !slices.Contains(out.Software, name) && len(out.Software) < 3 {
+				out.Software = append(out.Software, name)
+			}
+		}
+	}
+	return out
 }
