@@ -68,7 +68,7 @@ type Query struct {
 	Near          *Point   // nil: no geographic ordering
 	NearDep       string   // département of the resolved place, for local audiences
 	RadiusKm      float64  // 0: no radius filter
-	Categories    []string // OR within a facet, AND across facets
+	Categories    []string // OR within a facet, AND across facets; an offer matches by its category or a service of its software
 	Software      []string
 	Registrations []string
 	Languages     []string
@@ -76,6 +76,9 @@ type Query struct {
 	Page          int    // 1-based
 	PerPage       int    // capped by the caller
 	Seed          string // tie rotation seed; stable within a day
+	// Prefix: the last word is being typed and matches as a prefix too
+	// (an interactive search). A submitted query is made of whole words.
+	Prefix bool
 }
 
 // Hit is one result.
