@@ -249,7 +249,7 @@ func TestHosterPage(t *testing.T) {
 	mustContain(t, "hoster", body, "<h1>Chaton Nazairien</h1>", "@chaton-nazairien@nazairien.example", "Suivre sur le fédivers",
 		"membre depuis le 1 juin 2019", "portée n° 8", "actif", "vu le 23 novembre 2026",
 		`<link rel="alternate" type="application/activity&#43;json" href="`+h.ActorID+`">`,
-		"Pad de l&#39;estuaire", "Engagements de la charte", "Contours : Natural Earth", "contact@nazairien.example", "12 rue de la Paix")
+		"Pad de l&#39;estuaire", "Engagements de la charte", "Contours\u00a0: Natural Earth", "contact@nazairien.example", "12 rue de la Paix")
 	// The axis table counts the declaration's answers from the stored charter.
 	ch, err := f.store.Charter(t.Context(), "chatons", "2023")
 	if err != nil {
@@ -355,7 +355,7 @@ func TestHostersListAndMap(t *testing.T) {
 	mustNotContain(t, "list", body, "Chaton Parti", "Chaton Discret")
 	m := f.page("/carte", http.StatusOK)
 	mustContain(t, "map", m, `<title>Chaton Nazairien</title>`, `<title>Ti Chaton Péi</title>`, "974 La Réunion",
-		"Contours : Natural Earth ; IGN Admin Express (Licence Ouverte)", f.srv.assets.URL("france.svg"))
+		"Contours\u00a0: Natural Earth\u202f; IGN Admin Express (Licence Ouverte)", f.srv.assets.URL("france.svg"))
 	mustNotContain(t, "map", m, "Chaton Parti", "Chaton Discret")
 	base := f.get(f.srv.assets.URL("france.svg"))
 	if base.Code != http.StatusOK || !strings.Contains(base.Body.String(), "<path d=\"M") || base.Header().Get("Content-Type") != "image/svg+xml" {
