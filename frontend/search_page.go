@@ -83,21 +83,23 @@ func (f searchForm) href(l *Localizer, page int) string {
 }
 
 type resultsData struct {
-	Form      searchForm
-	Intro     string
-	Searched  bool
-	Truncated bool
-	Problem   *searchProblem
-	Place     string
-	Items     []offerItem
-	Total     int
-	Page      int
-	Pages     int
-	Prev      string
-	Next      string
-	Facets    []facetGroup
-	Widen     []link
-	Map       *mapView
+	Form       searchForm
+	Intro      string
+	Searched   bool
+	Truncated  bool
+	Problem    *searchProblem
+	Place      string
+	Items      []offerItem
+	Total      int
+	Page       int
+	Pages      int
+	Prev       string
+	Next       string
+	Facets     []facetGroup
+	Widen      []link
+	Map        *mapView
+	Active     []activeFilter // filters applied, each removable
+	Unfiltered *unfiltered    // no result with the filters, some without
 }
 
 type searchProblem struct {
@@ -158,6 +160,10 @@ func (s *Server) results(c echo.Context, v *view, f searchForm, truncated bool, 
 		return err
 	default:
 		s.fillResults(v, d, resp)
+		d.Active = f.Active(v.L)
+		if d.Total == 0 {
+			d.Unfiltered = s.explainEmpty(c.Request().Context(), v.L, f, d.Active)
+		}
 	}
 	return s.render(c, status, "results", v)
 }
@@ -208,7 +214,7 @@ func (s *Server) fillResults(v *view, d *resultsData, resp *search.Response) {
 		}
 	}
 	d.Pages, d.Prev, d.Next = pager(d.Page, resp.PerPage, resp.Total, func(p int) string { return d.Form.href(l, p) })
-	d.Facets = s.facets(l, d.Form, resp.Facets)
+	d.Facets = usefulFacets(s.facets(l, d.Form, resp.Facets), d.Total)
 	if len(points) > 0 {
 		vb, scale := s.geo.view(points, true, 220)
 		m := &mapView{ViewBox: vb, Base: s.assets.URL("france.svg"), W: mapWidth, H: mapHeight, Label: l.T("map.label_results")}
