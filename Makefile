@@ -3,6 +3,7 @@
 GO ?= go
 PKGS ?= ./...
 TESTFLAGS ?=
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.7.0
 
 .PHONY: test build bench fuzz lint demo
 
@@ -27,6 +28,12 @@ lint:
 	@files=$$(gofmt -l .); \
 	if [ -n "$$files" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$files"; exit 1; fi
 	$(GO) vet $(PKGS)
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+	@# staticcheck is fetched by version; offline and without it in the module
+	@# cache, say so and go on rather than fail on the network.
+	@if $(GO) run $(STATICCHECK) -version >/dev/null 2>&1; then \
+		$(GO) run $(STATICCHECK) $(PKGS); \
+	else echo "staticcheck unavailable (offline?): not run"; fi
 	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh .ci/run; \
 	else echo "shellcheck not installed: shell scripts not checked"; fi
 

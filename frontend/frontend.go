@@ -107,6 +107,8 @@ func (s *Server) parseTemplates() error {
 	funcs := template.FuncMap{
 		"asset": s.assets.URL,
 		"dict":  dict,
+		"inc":   func(i int) int { return i + 1 },
+		"wbr":   wbr,
 	}
 	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
@@ -267,6 +269,19 @@ func setSecurityHeaders(h http.Header) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+}
+
+// wbr lets a long handle or address wrap after "@", "." and "/" rather
+// than mid-word or not at all (a phone would scroll sideways).
+func wbr(s string) template.HTML {
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		if r == '@' || r == '.' || r == '/' {
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String())
 }
 
 // dict builds the argument map of a partial: {{template "hit" (dict "L" $L "I" .)}}.

@@ -24,16 +24,39 @@ type hosterData struct {
 	Map         *mapView
 }
 
-// charterSummary counts a declaration's answers per axis of its charter.
+// charterSummary counts a declaration's answers per axis of its charter,
+// and over the required commitments. An unanswered commitment is counted
+// as such, never as a "no", and "not applicable" is an answer of its own.
 type charterSummary struct {
 	Title, Version string
 	Axes           []axisCount
-	Score          float64 // share of required commitments answered yes
+	Required       axisCount
 }
 
 type axisCount struct {
-	Title                        string
-	Yes, Partial, No, Unanswered int
+	Title                                       string
+	Yes, Partial, No, NotApplicable, Unanswered int
+}
+
+// Total is the number of commitments counted.
+func (a axisCount) Total() int { return a.Yes + a.Partial + a.No + a.NotApplicable + a.Unanswered }
+
+// Answered is the number of commitments with a declared answer.
+func (a axisCount) Answered() int { return a.Total() - a.Unanswered }
+
+func (a *axisCount) add(status string) {
+	switch status {
+	case catalog.AnswerYes:
+		a.Yes++
+	case catalog.AnswerPartial:
+		a.Partial++
+	case catalog.AnswerNo:
+		a.No++
+	case catalog.AnswerNotApplicable:
+		a.NotApplicable++
+	default:
+		a.Unanswered++
+	}
 }
 
 // hosterPage is /hebergeurs/user@host. ActivityPub clients are sent to the
@@ -155,33 +178,16 @@ func summarize(l *Localizer, ch *catalog.Charter, decl *catalog.CharterDeclarati
 		index[ax.ID] = len(sum.Axes)
 		sum.Axes = append(sum.Axes, axisCount{Title: t})
 	}
-	required, met := 0, 0
 	for _, cm := range ch.Commitments {
 		i, ok := index[cm.Axis]
 		if !ok {
 			continue
 		}
 		st := answers[cm.ID]
-		switch st {
-		case catalog.AnswerYes:
-			sum.Axes[i].Yes++
-		case catalog.AnswerPartial:
-			sum.Axes[i].Partial++
-		case catalog.AnswerNo:
-			sum.Axes[i].No++
-		case catalog.AnswerNotApplicable:
-		default:
-			sum.Axes[i].Unanswered++
-		}
+		sum.Axes[i].add(st)
 		if cm.Required {
-			required++
-			if st == catalog.AnswerYes {
-				met++
-			}
+			sum.Required.add(st)
 		}
-	}
-	if required > 0 {
-		sum.Score = float64(met) / float64(required)
 	}
 	return sum
 }

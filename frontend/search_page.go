@@ -96,17 +96,19 @@ type resultsData struct {
 	NearText string
 	// Ignored are the words the search left out ("mots ignorés : …");
 	// NoAccount says an access phrase became the registration filter.
-	Ignored   string
-	NoAccount bool
-	Items     []offerItem
-	Total     int
-	Page      int
-	Pages     int
-	Prev      string
-	Next      string
-	Facets    []facetGroup
-	Widen     []link
-	Map       *mapView
+	Ignored    string
+	NoAccount  bool
+	Items      []offerItem
+	Total      int
+	Page       int
+	Pages      int
+	Prev       string
+	Next       string
+	Facets     []facetGroup
+	Widen      []link
+	Map        *mapView
+	Active     []activeFilter // filters applied, each removable
+	Unfiltered *unfiltered    // no result with the filters, some without
 }
 
 type searchProblem struct {
@@ -171,7 +173,9 @@ func (s *Server) results(c echo.Context, v *view, f searchForm, truncated bool, 
 		return err
 	default:
 		s.fillResults(v, d, resp)
+		d.Active = f.Active(v.L)
 		if d.Total == 0 {
+			d.Unfiltered = s.explainEmpty(c.Request().Context(), v.L, f, d.Active)
 			d.Widen = s.suggestions(c.Request().Context(), v.L, d.Form)
 		}
 	}
@@ -227,7 +231,7 @@ func (s *Server) fillResults(v *view, d *resultsData, resp *search.Response) {
 		}
 	}
 	d.Pages, d.Prev, d.Next = pager(d.Page, resp.PerPage, resp.Total, func(p int) string { return d.Form.href(l, p) })
-	d.Facets = s.facets(l, d.Form, resp.Facets)
+	d.Facets = usefulFacets(s.facets(l, d.Form, resp.Facets), d.Total)
 	if len(points) > 0 {
 		vb, scale := s.geo.view(points, true, 220)
 		m := &mapView{ViewBox: vb, Base: s.assets.URL("france.svg"), W: mapWidth, H: mapHeight, Label: l.T("map.label_results")}
