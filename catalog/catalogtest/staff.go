@@ -229,7 +229,9 @@ func testAuditLifecycle(t *testing.T, s *catalog.Store) {
 		got.Verdict("root").PrivateNote != "note conforme" || got.Verdict("root").Revision != 1 || got.Verdict("root").UpdatedBy != alice.Email {
 		t.Fatalf("after save: %+v %v", got, err)
 	}
-	pub, err := s.PublishAudit(ctx, a.ID, func(id int64) string { return "https://dir.example/audits/" + time.Now().Format("x") + string(rune('0'+id)) }, "https://dir.example/actor", alice)
+	pub, err := s.PublishAudit(ctx, a.ID, func(id int64) string {
+		return "https://dir.example/audits/" + time.Now().Format("x") + string(rune('0'+id))
+	}, "https://dir.example/actor", alice)
 	if err != nil || pub.State != catalog.AuditPublished || pub.PublishedAt == nil || pub.ObjectID == "" || pub.PublisherActor != "https://dir.example/actor" {
 		t.Fatalf("PublishAudit: %+v %v", pub, err)
 	}
