@@ -19,9 +19,9 @@ type auditSummary struct {
 }
 
 type auditAxisCount struct {
-	Title                                           string
-	Conforme, Partiel, NonConforme, NonVerifiable   int
-	SansObjet, None                                 int
+	Title                                         string
+	Conforme, Partiel, NonConforme, NonVerifiable int
+	SansObjet, None                               int
 }
 
 // publicAudit is the full public page of one published audit.
@@ -156,4 +156,3 @@ func (s *Server) auditFormOf(ctx context.Context, l *Localizer, a *catalog.Audit
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
-
