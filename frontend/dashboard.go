@@ -122,3 +122,13 @@ func (s *Server) charterFor(ctx context.Context, id, version string) (*catalog.C
 
 // errForbidden is the 403 page.
 var errForbidden = &pageError{Status: http.StatusForbidden, Key: "error.403"}
+
+// AuditObjectID is the ActivityPub id of a published audit: its public
+// page on the directory at baseURL.
+func AuditObjectID(baseURL, acct string, id int64) string {
+	return strings.TrimRight(baseURL, "/") + "/hebergeurs/" + acct + "/audits/" + strconv.FormatInt(id, 10)
+}
+
+// PublisherActor is the directory actor that publishes audits (its
+// Application actor).
+func PublisherActor(baseURL string) string { return strings.TrimRight(baseURL, "/") + "/actor" }

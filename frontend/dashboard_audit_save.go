@@ -93,10 +93,8 @@ func (s *Server) dashboardAuditSave(c echo.Context) error {
 	}
 	if c.FormValue("action") == "publish" {
 		acct := f.Hoster.Acct()
-		base := s.cfg.BaseURL
-		_, err := s.store.PublishAudit(ctx, id, func(id int64) string {
-			return base + "/hebergeurs/" + acct + "/audits/" + strconv.FormatInt(id, 10)
-		}, base+"/actor", me.Ref())
+		_, err := s.store.PublishAudit(ctx, id, func(id int64) string { return AuditObjectID(s.cfg.BaseURL, acct, id) },
+			PublisherActor(s.cfg.BaseURL), me.Ref())
 		if errors.Is(err, catalog.ErrPublished) {
 			return &pageError{Status: http.StatusConflict, Key: "dash.audit.published_immutable"}
 		}
