@@ -56,6 +56,7 @@ func (s *Server) RegisterNode(e *echo.Echo) {
 	g := e.Group("", middleware.Gzip(), securityHeaders)
 	g.GET("/", s.nodeHome)
 	g.GET("/healthz", s.healthz)
+	g.GET("/hosters/:username/audits/:id", s.nodeAuditPage)
 }
 
 // HosterActorPage is the HTML twin of a local hoster's actor on a node

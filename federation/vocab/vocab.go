@@ -111,6 +111,7 @@ func termDefinitions() map[string]any {
 
 		"portee":             NS,
 		"CharterDeclaration": "portee:CharterDeclaration",
+		"Audit":              "portee:Audit",
 	}
 	// Our terms are written prefixed ("portee:audience") so that they never
 	// clash with ActivityStreams terms of the same name; their definitions
