@@ -70,9 +70,10 @@ func (d *Directory) Register(r *echo.Echo) {
 // fresh until ctx is done.
 func (d *Directory) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); d.e.runDeliveries(ctx) }()
 	go func() { defer wg.Done(); d.runRefresh(ctx) }()
+	go func() { defer wg.Done(); d.runAuditOutbox(ctx) }()
 	wg.Wait()
 	return nil
 }

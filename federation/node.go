@@ -130,6 +130,7 @@ func (n *Node) Register(r *echo.Echo, html HTMLPages) {
 	r.GET(pp.Offer(":username", ":key"), n.offer)
 	r.GET(pp.Declaration(":username"), n.declaration)
 	r.GET(pp.Note(":username", ":id"), n.note)
+	r.GET(pp.Audits(":username"), n.audits)
 }
 
 // actor answers the hoster's Organization to ActivityPub clients and the
@@ -285,6 +286,10 @@ func (n *Node) handle(ctx context.Context, in *inbound) error {
 		return n.e.onUndo(ctx, in)
 	case "Delete":
 		return n.e.onActorDelete(ctx, in)
+	case "Create":
+		if in.Act.ObjectType == "Audit" || in.Act.ObjectType == "portee:Audit" {
+			return n.onAudit(ctx, in)
+		}
 	}
 	return errIgnored
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"codeberg.org/portee/portee/catalog"
+	"codeberg.org/portee/portee/frontend/auth"
 	"codeberg.org/portee/portee/search"
 	"github.com/labstack/echo/v4"
 )
@@ -50,6 +51,8 @@ type Server struct {
 	pages  map[string]*template.Template
 	geo    *mapGeometry
 
+	auth *auth.Manager // staff sessions (dashboard)
+
 	pool  entraidePool
 	rndMu sync.Mutex
 	rnd   *rand.Rand // entraide draws; tests seed it
@@ -79,6 +82,7 @@ func New(cfg Config) (*Server, error) {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s := &Server{cfg: cfg, store: cfg.Store, search: cfg.Search, log: cfg.Logger, now: cfg.Now,
 		rnd: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x706f72746565))}
+	s.auth = auth.NewManager(cfg.Store, cfg.BaseURL, cfg.Logger)
 	var err error
 	if s.cat, err = loadCatalogs(); err != nil {
 		return nil, err
@@ -109,13 +113,14 @@ func (s *Server) parseTemplates() error {
 		"dict":  dict,
 		"inc":   func(i int) int { return i + 1 },
 		"wbr":   wbr,
+		"join":  strings.Join,
 	}
 	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return fmt.Errorf("frontend: templates: %w", err)
 	}
 	s.pages = map[string]*template.Template{}
-	for _, name := range pageNames {
+	for _, name := range append(pageNames[:len(pageNames):len(pageNames)], dashboardPageNames...) {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/pages/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("frontend: template %s: %w", name, err)
@@ -201,6 +206,7 @@ func dynamicKeys() []string {
 	for _, v := range []string{"association", "cooperative", "company", "individual", "informal", "public"} {
 		keys = append(keys, "orgtype."+v)
 	}
+	keys = append(keys, dashboardKeys()...)
 	for m := 1; m <= 12; m++ {
 		keys = append(keys, fmt.Sprintf("month.%d", m))
 	}

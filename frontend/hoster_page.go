@@ -22,6 +22,7 @@ type hosterData struct {
 	Offers      []offerItem
 	Charter     *charterSummary
 	Map         *mapView
+	Audit       *auditSummary // latest published audit, nil when none
 }
 
 // charterSummary counts a declaration's answers per axis of its charter,
@@ -124,6 +125,13 @@ func (s *Server) renderHoster(c echo.Context, h *catalog.Hoster) error {
 	}
 	d.Charter, err = s.charterSummary(c, v.L, h)
 	if err != nil {
+		return err
+	}
+	auditPrefix := "/hebergeurs/" + h.Acct()
+	if s.cfg.Role == "node" {
+		auditPrefix = c.Request().URL.Path
+	}
+	if d.Audit, err = s.latestAuditSummary(ctx, v.L, h, auditPrefix); err != nil {
 		return err
 	}
 	if h.HasCoords() {

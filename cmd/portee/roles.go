@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -85,6 +86,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		log.Warn("demo: federation not complete yet", "err", err)
 	}
 	cancel()
+	password, err := d.SeedStaff(ctx, os.Getenv("PORTEE_DEMO_PASSWORD"))
+	if err != nil {
+		d.Close()
+		return err
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nPortée — démo prête / demo ready\n\n  Annuaire / directory : %s/\n", d.DirectoryURL())
 	fmt.Fprintf(&b, "  Recherche / search   : %s/recherche?q=pad&near=44600\n", d.DirectoryURL())
@@ -92,6 +98,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, n := range d.Nodes {
 		fmt.Fprintf(&b, "    %-36s %s\n      fichier / file : %s\n", n.Acct(), n.URL, d.HosterFile(n.Username))
 	}
+	fmt.Fprintf(&b, "\n  Tableau de bord / dashboard : %s/tableau-de-bord\n    %s (admin), %s (audit)\n    mot de passe / password : %s\n", d.DirectoryURL(), demo.AdminEmail, demo.AuditorEmail, password)
 	fmt.Fprintf(&b, "\n  Données / data : %s\n  Modifiez un fichier hébergeur : l'annuaire suit en moins de 2 s. Ctrl-C pour arrêter.\n", d.DataDir)
 	fmt.Fprint(stdout, b.String())
 

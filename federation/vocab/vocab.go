@@ -127,7 +127,7 @@ func termDefinitions() map[string]any {
 		"addressLocality":           "schema:addressLocality",
 		"addressCountry":            "schema:addressCountry",
 
-		"featured":                  map[string]any{"@id": "toot:featured", "@type": "@id"},
+		"featured": map[string]any{"@id": "toot:featured", "@type": "@id"},
 
 		"portee":             NS,
 		"CharterDeclaration": "portee:CharterDeclaration",
@@ -135,6 +135,7 @@ func termDefinitions() map[string]any {
 		// definition wins in JSON-LD, and the type is never an actor type
 		// (Mastodon and GoToSocial read Service as an actor).
 		OfferType: NS + OfferType,
+		"Audit":   "portee:Audit",
 	}
 	// Our terms are written prefixed ("portee:audience") so that they never
 	// clash with ActivityStreams terms of the same name; their definitions
