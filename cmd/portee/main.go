@@ -40,6 +40,7 @@ Usage:
   portee migrate                                        apply database migrations and exit
   portee reindex [--check]                              rebuild (or compare) the search index
   portee healthcheck [--url URL]                        exit 0 when /healthz answers ok
+  portee charter load [--replace] FILE.yaml             load a charter version (charter list: the versions)
   portee version
 
 Every flag has a PORTEE_* environment variable (see "portee <command> -h");
@@ -73,6 +74,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runReindex(ctx, rest, stdout, stderr)
 	case "healthcheck":
 		err = runHealthcheck(ctx, rest, stdout, stderr)
+	case "charter":
+		err = runCharter(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "portee %s\n", appVersion())
 	case "help", "-h", "--help":
