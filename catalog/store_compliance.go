@@ -74,11 +74,15 @@ func (s *Store) recordDeclarationHistory(ctx context.Context, tx *sqlx.Tx, n *Ch
 	return nil
 }
 
-// complianceScope is the WHERE clause (on hosters h) of the hosters a
-// compliance table counts at time at.
+// scope is the WHERE clause (on hosters h) of the hosters a compliance
+// table counts at time at (zero: now).
 func (f ComplianceFilter) scope(at time.Time) (string, []any) {
-	conds := []string{"h.discoverable = ?", "h.status <> ?", "h.created_at <= ?"}
-	args := []any{true, HosterGone, dbTime(at)}
+	conds := []string{"h.discoverable = ?", "h.status <> ?"}
+	args := []any{true, HosterGone}
+	if !at.IsZero() {
+		conds = append(conds, "h.created_at <= ?")
+		args = append(args, dbTime(at))
+	}
 	if f.Region != "" {
 		conds = append(conds, "h.region = ?")
 		args = append(args, f.Region)
@@ -173,9 +177,9 @@ func (s *Store) CharterVersions(ctx context.Context) ([]CharterVersion, error) {
 }
 
 // ComplianceAt counts the table of charter c for the hosters f selects, as
-// the catalog stood at time at: the declarations then in force (from the
-// dated history when at is in the past) and the latest audits published by
-// then. Counting happens in Go over one row per hoster: at 1,000 hosters
+// the catalog stood at time at (zero: as it stands now): the declarations
+// then in force (from the dated history for a past time) and the latest
+// audits published by then. Counting happens in Go over one row per hoster: at 1,000 hosters
 // that is faster than 25 grouped queries and the same on both engines.
 func (s *Store) ComplianceAt(ctx context.Context, c *Charter, f ComplianceFilter, at time.Time) (*Compliance, error) {
 	if c == nil {
@@ -187,6 +191,9 @@ func (s *Store) ComplianceAt(ctx context.Context, c *Charter, f ComplianceFilter
 		return nil, fmt.Errorf("catalog: compliance hosters: %w", err)
 	}
 	out := &Compliance{Charter: c, At: dbTime(at), Hosters: len(ids)}
+	if at.IsZero() {
+		out.At = dbTime(s.now())
+	}
 	out.Commitments = make([]CommitmentCompliance, len(c.Commitments))
 	index := make(map[string]int, len(c.Commitments))
 	for i, cm := range c.Commitments {
@@ -257,11 +264,11 @@ func (s *Store) ComplianceAt(ctx context.Context, c *Charter, f ComplianceFilter
 }
 
 // declarationsAt returns the declaration each hoster in scope had at time
-// at: the current one when at is now or later, else the latest history
-// row dated at or before at.
+// at: the current one when at is zero, else the latest history row dated
+// at or before at.
 func (s *Store) declarationsAt(ctx context.Context, where string, args []any, at time.Time) ([]CharterDeclaration, error) {
 	var ds []CharterDeclaration
-	if !dbTime(at).Before(dbTime(s.now())) {
+	if at.IsZero() {
 		if err := s.db.SelectContext(ctx, &ds, s.db.Rebind(`SELECT d.hoster_id, d.charter_id, d.charter_version, d.answers
 			FROM declarations d JOIN hosters h ON h.id = d.hoster_id WHERE `+where), args...); err != nil {
 			return nil, fmt.Errorf("catalog: compliance declarations: %w", err)
@@ -284,7 +291,7 @@ func (s *Store) declarationsAt(ctx context.Context, where string, args []any, at
 }
 
 // auditVerdictsAt returns, per hoster in scope with a published audit of
-// charter c by time at, the verdict of each commitment of its latest such
+// charter c by time at (zero: now), the verdict of each commitment of its latest such
 // audit, in the API's spelling (ComplianceAuditedKeys).
 func (s *Store) auditVerdictsAt(ctx context.Context, c *Charter, where string, args []any, at time.Time) (map[int64]map[string]string, error) {
 	return map[int64]map[string]string{}, nil

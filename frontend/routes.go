@@ -27,6 +27,10 @@ func (s *Server) Register(e *echo.Echo) {
 	g.GET("/api/v1/search", s.apiSearch)
 	g.GET("/api/v1/hosters", s.apiHosters)
 	g.GET("/api/openapi.json", s.apiOpenAPI)
+	g.GET("/conformite", s.compliancePage)
+	g.GET("/conformite.csv", s.complianceCSV)
+	g.GET("/api/v1/compliance", s.apiCompliance)
+	g.GET("/statistiques", s.statisticsPage)
 	g.GET("/healthz", s.healthz)
 }
 
