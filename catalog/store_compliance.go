@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -216,6 +217,7 @@ func (s *Store) ComplianceAt(ctx context.Context, c *Charter, f ComplianceFilter
 		return nil, err
 	}
 	seen := make([]bool, len(c.Commitments))
+	var answers []answerStatus
 	for _, d := range decls {
 		if d.CharterID != c.ID || d.CharterVersion != c.Version {
 			out.OtherVersion++
@@ -223,7 +225,11 @@ func (s *Store) ComplianceAt(ctx context.Context, c *Charter, f ComplianceFilter
 		}
 		out.Declared++
 		clear(seen)
-		for _, a := range d.Answers {
+		answers = answers[:0]
+		if err := json.Unmarshal([]byte(d.Answers), &answers); err != nil {
+			return nil, fmt.Errorf("catalog: compliance: answers of hoster %d: %w", d.HosterID, err)
+		}
+		for _, a := range answers {
 			i, ok := index[a.Commitment]
 			if !ok || seen[i] {
 				continue
@@ -263,11 +269,27 @@ func (s *Store) ComplianceAt(ctx context.Context, c *Charter, f ComplianceFilter
 	return out, nil
 }
 
+// declarationRow is a declaration as the compliance count reads it: the
+// answers stay JSON text until the version is known to be the counted one.
+type declarationRow struct {
+	HosterID       int64  `db:"hoster_id"`
+	CharterID      string `db:"charter_id"`
+	CharterVersion string `db:"charter_version"`
+	Answers        string `db:"answers"`
+}
+
+// answerStatus is the part of an Answer the count needs; decoding only it
+// skips the evidence and comment strings.
+type answerStatus struct {
+	Commitment string `json:"commitment"`
+	Status     string `json:"status"`
+}
+
 // declarationsAt returns the declaration each hoster in scope had at time
 // at: the current one when at is zero, else the latest history row dated
 // at or before at.
-func (s *Store) declarationsAt(ctx context.Context, where string, args []any, at time.Time) ([]CharterDeclaration, error) {
-	var ds []CharterDeclaration
+func (s *Store) declarationsAt(ctx context.Context, where string, args []any, at time.Time) ([]declarationRow, error) {
+	var ds []declarationRow
 	if at.IsZero() {
 		if err := s.db.SelectContext(ctx, &ds, s.db.Rebind(`SELECT d.hoster_id, d.charter_id, d.charter_version, d.answers
 			FROM declarations d JOIN hosters h ON h.id = d.hoster_id WHERE `+where), args...); err != nil {
@@ -275,7 +297,7 @@ func (s *Store) declarationsAt(ctx context.Context, where string, args []any, at
 		}
 		return ds, nil
 	}
-	var rows []CharterDeclaration
+	var rows []declarationRow
 	q := `SELECT dh.hoster_id, dh.charter_id, dh.charter_version, dh.answers FROM declaration_history dh
 		JOIN hosters h ON h.id = dh.hoster_id WHERE ` + where + ` AND dh.valid_from <= ? ORDER BY dh.hoster_id, dh.valid_from, dh.id`
 	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(q), append(append([]any{}, args...), dbTime(at))...); err != nil {

@@ -246,3 +246,31 @@ func TestComplianceAreaWeightsAndEscaping(t *testing.T) {
 		mustNotContain(t, p, body, "<script>alert", "<img src=x")
 	}
 }
+
+// TestComplianceFollowsWrites: the cached table is counted again after a
+// declaration changes.
+func TestComplianceFollowsWrites(t *testing.T) {
+	f := newFixture(t)
+	yes := func() int {
+		var doc struct {
+			Commitments []struct{ Declared map[string]int }
+		}
+		if err := json.Unmarshal([]byte(f.page("/api/v1/compliance", http.StatusOK)), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc.Commitments[0].Declared["yes"]
+	}
+	before := yes()
+	ch := catalog.DefaultCharter()
+	erdre := f.hoster["erdre"]
+	d := &catalog.CharterDeclaration{HosterID: erdre.ID, ObjectID: erdre.ActorID + "/charter", CharterID: ch.ID, CharterVersion: ch.Version,
+		Updated: fixtureNow, Answers: catalog.Answers{{Commitment: ch.Commitments[0].ID, Status: catalog.AnswerYes}}}
+	if err := f.store.UpsertDeclaration(t.Context(), d, catalog.WriteMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	if after := yes(); after != before+1 {
+		t.Errorf("yes %d after a new declaration, was %d", after, before)
+	}
+	body := f.page("/conformite", http.StatusOK)
+	mustContain(t, "after write", body, "2 ont déclaré", "40\u00a0% (2)")
+}
