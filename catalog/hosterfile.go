@@ -155,19 +155,7 @@ func ParseHosterFile(name string, data []byte, resolve LocationResolver, charter
 	}
 	lines := map[string]int{}
 	indexLines(root.Content[0], "", lines)
-	at := func(field string) int {
-		for p := field; p != ""; {
-			if l, ok := lines[p]; ok {
-				return l
-			}
-			i := strings.LastIndexAny(p, ".[")
-			if i < 0 {
-				break
-			}
-			p = p[:i]
-		}
-		return 1
-	}
+	at := func(field string) int { return fieldLine(lines, field) }
 
 	var errs FileErrors
 	add := func(prefix string, err error) {

@@ -57,6 +57,9 @@ func (s *Store) UpsertDeclaration(ctx context.Context, d *CharterDeclaration, me
 				return false, err
 			}
 		}
+		if err := s.recordDeclarationHistory(ctx, tx, &n); err != nil {
+			return false, err
+		}
 		result = n
 		return true, s.appendChange(ctx, tx, Change{Kind: ChangeDeclaration, Op: OpUpsert, HosterID: n.HosterID, EntityID: n.HosterID, ObjectID: n.ObjectID})
 	})

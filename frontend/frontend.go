@@ -56,6 +56,8 @@ type Server struct {
 	pool  entraidePool
 	rndMu sync.Mutex
 	rnd   *rand.Rand // entraide draws; tests seed it
+
+	complianceCache complianceCache
 }
 
 // New parses and checks every template, locale and asset: a missing

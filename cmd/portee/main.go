@@ -41,6 +41,7 @@ Usage:
   portee reindex [--check]                              rebuild (or compare) the search index
   portee healthcheck [--url URL]                        exit 0 when /healthz answers ok
   portee user add|passwd|disable|list                  manage staff accounts (see "portee user")
+  portee charter load [--replace] FILE.yaml             load a charter version (charter list: the versions)
   portee version
 
 Every flag has a PORTEE_* environment variable (see "portee <command> -h");
@@ -76,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runHealthcheck(ctx, rest, stdout, stderr)
 	case "user":
 		err = runUser(ctx, rest, stdout, stderr)
+	case "charter":
+		err = runCharter(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "portee %s\n", appVersion())
 	case "help", "-h", "--help":

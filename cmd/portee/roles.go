@@ -94,6 +94,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nPortée — démo prête / demo ready\n\n  Annuaire / directory : %s/\n", d.DirectoryURL())
 	fmt.Fprintf(&b, "  Recherche / search   : %s/recherche?q=pad&near=44600\n", d.DirectoryURL())
+	fmt.Fprintf(&b, "  Conformité / compliance : %s/conformite (statistiques : %s/statistiques)\n", d.DirectoryURL(), d.DirectoryURL())
 	fmt.Fprintf(&b, "  API                  : %s/api/v1/search?q=pad&near=44600\n\n  Nœuds / nodes :\n", d.DirectoryURL())
 	for _, n := range d.Nodes {
 		fmt.Fprintf(&b, "    %-36s %s\n      fichier / file : %s\n", n.Acct(), n.URL, d.HosterFile(n.Username))
