@@ -46,8 +46,15 @@ type Finding struct {
 	Offer  string `json:"offer,omitempty"` // offer key; "" for the hoster's own website
 	Method string `json:"method"`
 	Status string `json:"status"`
-	// Code is the machine reason: "expired", "status-404", "analytics"…
+	// Code narrows the kind: "legal-notice" or "evidence" for documents,
+	// "first-party" or "third-party" for cookies, the source of a software
+	// finding ("generator", "nodeinfo", "status.php").
 	Code string `json:"code,omitempty"`
+	// Reason says why a finding is a problem: "expired", "status-404",
+	// "parked", "version-differs"…
+	Reason string `json:"reason,omitempty"`
+	// Millis is the response time, for reachability.
+	Millis int64 `json:"ms,omitempty"`
 	// Host and Category, for third-party resources and cookies.
 	Host     string `json:"host,omitempty"`
 	Category string `json:"category,omitempty"`
