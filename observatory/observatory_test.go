@@ -23,10 +23,10 @@ func TestCleanSite(t *testing.T) {
 	e.site("propre.test", sitetest.Site{
 		"/": {Body: sitetest.HTML("Propre", `<link rel="stylesheet" href="/style.css"><link rel="icon" href="/favicon.png">`, `<img src="/logo.png" srcset="/logo2.png 2x">`),
 			Header: map[string]string{"Strict-Transport-Security": "max-age=31536000"}},
-		"/style.css":           {ContentType: "text/css", Body: `@import "/more.css"; body{background:url(/fond.png)}`},
-		"/more.css":            {ContentType: "text/css", Body: `@font-face{src:url("/police.woff2")}`},
-		"/mentions-legales":    {Body: sitetest.HTML("Mentions légales", "", "Éditeur : association Propre.")},
-		"/cgu.pdf":             {ContentType: "application/pdf", Body: "%PDF-1.7\n…"},
+		"/style.css":                 {ContentType: "text/css", Body: `@import "/more.css"; body{background:url(/fond.png)}`},
+		"/more.css":                  {ContentType: "text/css", Body: `@font-face{src:url("/police.woff2")}`},
+		"/mentions-legales":          {Body: sitetest.HTML("Mentions légales", "", "Éditeur : association Propre.")},
+		"/cgu.pdf":                   {ContentType: "application/pdf", Body: "%PDF-1.7\n…"},
 		"/.well-known/chatonsinfos/": {ContentType: "text/plain", Body: "propre.properties"},
 	})
 	cloud := sitetest.Site{"/": {Body: sitetest.HTML("Nuage", "", "")}, "/status.php": sitetest.NextcloudStatus("29.0.4")}
