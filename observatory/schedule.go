@@ -143,3 +143,38 @@ func (ob *Observatory) due(ctx context.Context, changedAt map[int64]time.Time) [
 	}
 	return out
 }
+
+// ObserveAll observes every discoverable hoster now, Workers at a time (a
+// full round: the benchmark, and "observe all" on demand).
+func (ob *Observatory) ObserveAll(ctx context.Context) error {
+	hosters, err := ob.store.ListHosters(ctx, catalog.HosterFilter{})
+	if err != nil {
+		return err
+	}
+	ids := make(chan int64)
+	errs := make(chan error, ob.o.Workers)
+	for range ob.o.Workers {
+		go func() {
+			var first error
+			for id := range ids {
+				if _, err := ob.ObserveHoster(ctx, id); err != nil && first == nil {
+					first = err
+				}
+			}
+			errs <- first
+		}()
+	}
+	for i := range hosters {
+		if h := &hosters[i]; h.Discoverable && !h.Local && h.Status != catalog.HosterGone {
+			ids <- h.ID
+		}
+	}
+	close(ids)
+	var first error
+	for range ob.o.Workers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
