@@ -17,7 +17,7 @@ func TestBrowserFindsInjectedScript(t *testing.T) {
 	e := newEnv(t, "injecte.test")
 	page := sitetest.HTML("Injecté", `<script src="/app.js"></script>`, `<p>bonjour</p>`)
 	e.site("injecte.test", sitetest.Site{
-		"/":       {Body: page, Header: map[string]string{"Set-Cookie": "session=1; Path=/; HttpOnly"}},
+		"/": {Body: page, Header: map[string]string{"Set-Cookie": "session=1; Path=/; HttpOnly"}},
 		"/app.js": {ContentType: "text/javascript", Body: `document.cookie = "suivi=42; path=/";
 setTimeout(function () { var s = document.createElement("script"); s.src = "https://www.google-analytics.com/analytics.js"; document.head.appendChild(s);
 var i = new Image(); i.src = "https://pixel.ailleurs.test/p.gif"; }, 200);`},

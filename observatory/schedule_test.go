@@ -19,7 +19,11 @@ func TestRun(t *testing.T) {
 	}
 	un := e.hoster("un", "un.test", nil)
 	deux := e.hoster("deux", "deux.test", nil)
-	ob := e.observatory(func(o *Options) { o.Tick = 20 * time.Millisecond; o.Settle = 300 * time.Millisecond; o.Every = time.Hour })
+	ob := e.observatory(func(o *Options) {
+		o.Tick = 20 * time.Millisecond
+		o.Settle = 300 * time.Millisecond
+		o.Every = time.Hour
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- ob.Run(ctx) }()
