@@ -22,6 +22,7 @@ type hosterData struct {
 	Offers      []offerItem
 	Charter     *charterSummary
 	Map         *mapView
+	Observed    *observedFacts
 }
 
 // charterSummary counts a declaration's answers per axis of its charter.
@@ -101,6 +102,9 @@ func (s *Server) renderHoster(c echo.Context, h *catalog.Hoster) error {
 	}
 	d.Charter, err = s.charterSummary(c, v.L, h)
 	if err != nil {
+		return err
+	}
+	if d.Observed, err = s.observedFor(ctx, v.L, h); err != nil {
 		return err
 	}
 	if h.HasCoords() {
