@@ -247,6 +247,13 @@ func (s *Store) RecordCheck(ctx context.Context, hosterID int64, ok bool, gone b
 			h.Status, h.LastSeenAt, h.FailCount, h.Checks, h.ChecksOK, h.ModifiedAt, h.ID); err != nil {
 			return false, err
 		}
+		okN := 0
+		if ok && !gone {
+			okN = 1
+		}
+		if err := s.countAvailability(ctx, tx, h.ID, dayOf(at), AvailabilityRefresh, 1, okN); err != nil {
+			return false, err
+		}
 		result = h
 		if !changed {
 			return false, nil

@@ -139,7 +139,7 @@ func TestOpenAPI(t *testing.T) {
 		ok := get["responses"].(map[string]any)["200"].(map[string]any)
 		schema := ok["content"].(map[string]any)["application/json"].(map[string]any)["schema"]
 		var body any
-		if err := json.Unmarshal([]byte(f.page(strings.ReplaceAll(path, "{acct}", f.hoster["erdre"].Acct())+"?near=44600", http.StatusOK)), &body); err != nil {
+		if err := json.Unmarshal([]byte(f.page(samplePath(path)+"?near=44600", http.StatusOK)), &body); err != nil {
 			t.Fatal(err)
 		}
 		conforms(t, doc, path, schema, body)
@@ -169,6 +169,9 @@ func conforms(t *testing.T, doc map[string]any, at string, schema any, v any) {
 	s, _ := schema.(map[string]any)
 	if ref, ok := s["$ref"].(string); ok {
 		s = resolve(doc, ref)
+	}
+	if v == nil && s["nullable"] == true {
+		return
 	}
 	if all, ok := s["allOf"].([]any); ok {
 		if v == nil && s["nullable"] == true {
@@ -223,6 +226,23 @@ func conforms(t *testing.T, doc map[string]any, at string, schema any, v any) {
 
 func asList(v any) []any { l, _ := v.([]any); return l }
 
+// openAPIPath writes an echo route ("/hosters/:acct") as OpenAPI does
+// ("/hosters/{acct}").
+func openAPIPath(route string) string {
+	parts := strings.Split(route, "/")
+	for i, p := range parts {
+		if strings.HasPrefix(p, ":") {
+			parts[i] = "{" + p[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// samplePath fills an OpenAPI path's parameters with the fixture's values.
+func samplePath(path string) string {
+	return strings.NewReplacer("{acct}", "chaton-nazairien@nazairien.example").Replace(path)
+}
+
 func TestFeeds(t *testing.T) {
 	f := newFixture(t)
 	for _, p := range []string{"/flux/hebergeurs.atom", "/flux/offres.atom"} {
@@ -264,13 +284,3 @@ func TestFeeds(t *testing.T) {
 	mustContain(t, "home", home, `<link rel="alternate" type="application/atom&#43;xml" href="/flux/offres.atom"`)
 }
 
-// openAPIPath writes an echo route (":acct") as OpenAPI does ("{acct}").
-func openAPIPath(p string) string {
-	parts := strings.Split(p, "/")
-	for i, s := range parts {
-		if strings.HasPrefix(s, ":") {
-			parts[i] = "{" + s[1:] + "}"
-		}
-	}
-	return strings.Join(parts, "/")
-}

@@ -205,6 +205,7 @@ func dynamicKeys() []string {
 	for _, v := range []string{catalog.AnswerYes, catalog.AnswerPartial, catalog.AnswerNo, catalog.AnswerNotApplicable} {
 		keys = append(keys, "answer."+v)
 	}
+	keys = append(keys, observatoryKeys()...)
 	for _, v := range []string{"association", "cooperative", "company", "individual", "informal", "public"} {
 		keys = append(keys, "orgtype."+v)
 	}

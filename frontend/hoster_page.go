@@ -23,6 +23,7 @@ type hosterData struct {
 	Charter     *charterSummary
 	Map         *mapView
 	Audit       *auditSummary // latest published audit, nil when none
+	Observed    *observedFacts
 }
 
 // charterSummary counts a declaration's answers per axis of its charter,
@@ -132,6 +133,9 @@ func (s *Server) renderHoster(c echo.Context, h *catalog.Hoster) error {
 		auditPrefix = c.Request().URL.Path
 	}
 	if d.Audit, err = s.latestAuditSummary(ctx, v.L, h, auditPrefix); err != nil {
+		return err
+	}
+	if d.Observed, err = s.observedFor(ctx, v.L, h); err != nil {
 		return err
 	}
 	if h.HasCoords() {

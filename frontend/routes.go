@@ -27,6 +27,7 @@ func (s *Server) Register(e *echo.Echo) {
 	g.GET("/flux/offres.atom", s.offersFeed)
 	g.GET("/api/v1/search", s.apiSearch)
 	g.GET("/api/v1/hosters", s.apiHosters)
+	g.GET("/api/v1/hosters/:acct/observations", s.apiObservations)
 	g.GET("/api/openapi.json", s.apiOpenAPI)
 	g.GET("/conformite", s.compliancePage)
 	g.GET("/conformite.csv", s.complianceCSV)

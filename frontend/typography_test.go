@@ -106,7 +106,8 @@ func TestFrenchCatalogTypography(t *testing.T) {
 	if checked < 100 {
 		t.Fatalf("only %d French messages checked", checked)
 	}
-	tags := regexp.MustCompile(`{{.*?}}|<[^>]*>`)
+	// Code samples (a robots.txt, a command) are not French prose.
+	tags := regexp.MustCompile(`(?s)<code>.*?</code>|<pre>.*?</pre>|{{.*?}}|<[^>]*>`)
 	err = fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

@@ -43,6 +43,7 @@ func RunContract(t *testing.T, open func(t *testing.T) *catalog.Store) {
 		{"Subscribe", testSubscribe},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"RecordCheck", testRecordCheck},
+		{"Observations", testObservations},
 		{"ListHosters", testListHosters},
 		{"LocalHosters", testLocalHosters},
 		{"MigrateIdempotent", testMigrateIdempotent},

@@ -6,6 +6,8 @@ package fetch
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -47,12 +49,19 @@ type Options struct {
 	PerHost      int             // concurrent requests per host; default 4
 	UserAgent    string          // "Portée/<version> (+<base url>)"
 	Signer       *httpsig.Signer // when set, every request (GET and POST) is signed
+	// RootCAs replaces the system roots (tests and the demo trust their own CA).
+	RootCAs *x509.CertPool
+	// Resolve sends connections for "host:port" to another "ip:port": the
+	// demo points its invented domains at its loopback sites. The address
+	// check still applies to the address actually dialled.
+	Resolve map[string]string
 }
 
 // Client is the SSRF-safe HTTP client. It is safe for concurrent use.
 type Client struct {
-	o    Options
-	http *http.Client
+	o          Options
+	http       *http.Client
+	noRedirect *http.Client // Probe: every hop is the caller's to see
 
 	mu    sync.Mutex
 	hosts map[string]*hostSlots
@@ -113,9 +122,19 @@ func New(o Options) *Client {
 	if !o.AllowPrivate {
 		dialer.Control = controlPublicOnly
 	}
+	dial := dialer.DialContext
+	if len(o.Resolve) > 0 {
+		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if to, ok := o.Resolve[strings.ToLower(addr)]; ok {
+				addr = to
+			}
+			return dialer.DialContext(ctx, network, addr)
+		}
+	}
 	tr := &http.Transport{
 		Proxy:                 nil, // a proxy would dial for us and escape the address check
-		DialContext:           dialer.DialContext,
+		DialContext:           dial,
+		TLSClientConfig:       &tls.Config{RootCAs: o.RootCAs},
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          100,
 		MaxIdleConnsPerHost:   o.PerHost,
@@ -125,6 +144,7 @@ func New(o Options) *Client {
 		ExpectContinueTimeout: time.Second,
 	}
 	c.http = &http.Client{Transport: tr, CheckRedirect: c.checkRedirect}
+	c.noRedirect = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return c
 }
 
