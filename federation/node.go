@@ -23,6 +23,7 @@ const nodeInstanceUsername = "portee.instance"
 type Node struct {
 	e         *engine
 	htmlActor echo.HandlerFunc
+	ciExtra   chatonsInfosExtras
 }
 
 // NewNode prepares the node: it loads or creates the RSA-2048 keys of the
@@ -112,6 +113,7 @@ func (n *Node) Register(r *echo.Echo, htmlActor echo.HandlerFunc) {
 	r.GET(pp.Offer(":username", ":key"), n.offer)
 	r.GET(pp.Declaration(":username"), n.declaration)
 	r.GET(pp.Note(":username", ":id"), n.note)
+	n.registerChatonsInfos(r)
 }
 
 // actor answers the hoster's Organization to ActivityPub clients and the
@@ -390,11 +392,11 @@ func (n *Node) discovery() discovery {
 			return h.Username, true
 		},
 		metadata: func(ctx context.Context) map[string]any {
-			return map[string]any{
+			return withChatonsInfos(n.chatonsInfosMetadata(ctx), map[string]any{
 				"hosters":   e.countHosters(ctx, true),
 				"offers":    e.count(ctx, `SELECT COUNT(*) FROM offers o JOIN hosters h ON h.id = o.hoster_id WHERE h.local = ? AND o.deleted_at IS NULL`, true),
 				"followers": e.count(ctx, `SELECT COUNT(DISTINCT actor_id) FROM fed_followers`),
-			}
+			})
 		},
 		users: func(ctx context.Context) int { return e.countHosters(ctx, true) },
 		posts: func(ctx context.Context) int {

@@ -390,6 +390,7 @@ func hoster(p Paths, h *catalog.Hoster, pem string) ([]byte, error) {
 
 	m["portee:offers"] = p.Offers(h.Username)
 	m["portee:charterDeclaration"] = p.Declaration(h.Username)
+	m["portee:chatonsInfos"] = p.ChatonsInfos(h.Username)
 	if h.MemberSince != "" {
 		m["portee:memberSince"] = h.MemberSince
 	}

@@ -52,6 +52,7 @@ type Node struct {
 	reload   chan struct{}
 	mu       sync.Mutex
 	lastSum  [32]byte
+	ciExtra  map[string]string // the hoster file's "chatonsinfos:" map
 	badSum   [32]byte // content last refused, reported once until it changes
 }
 
@@ -182,6 +183,7 @@ func StartNode(ctx context.Context, o NodeOptions) (*Node, error) {
 	if err != nil {
 		return fail(err)
 	}
+	n.Fed.SetChatonsInfosExtra(n.Username, n.ciExtra)
 	fe, err := frontend.New(frontend.Config{Store: store, BaseURL: o.BaseURL, Role: "node", Version: o.Version, Logger: n.log})
 	if err != nil {
 		return fail(err)
@@ -265,6 +267,10 @@ func (n *Node) reconcile(ctx context.Context, force bool) error {
 	n.lastSum, n.badSum = sum, [32]byte{}
 	if n.Username == "" {
 		n.Username = l.Hoster.Username // set once, before the workers start
+	}
+	n.ciExtra = l.ChatonsInfos
+	if n.Fed != nil {
+		n.Fed.SetChatonsInfosExtra(n.Username, l.ChatonsInfos)
 	}
 	if res.Changed() {
 		n.log.Info("hoster file applied", "hoster_changed", res.HosterChanged, "created", res.Created,
