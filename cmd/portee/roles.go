@@ -57,6 +57,7 @@ func runDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		Listen: c.Listen, BaseURL: c.BaseURL, DSN: c.dsn(), DataDir: c.DataDir,
 		MeiliURL: c.MeiliURL, MeiliKey: c.MeiliKey, MeiliIndex: c.MeiliIndex,
 		Follow: c.Follow, AllowPrivate: c.AllowPrivate, RefreshEvery: c.Refresh,
+		ChatonsInfos: c.ChatonsInfos, Librehosters: c.Librehosters,
 		Logger: log, Version: appVersion(),
 	})
 	if err != nil {

@@ -32,7 +32,11 @@ type HTTPGetter struct {
 
 // Get implements Getter.
 func (g HTTPGetter) Get(ctx context.Context, rawURL string) ([]byte, error) {
-	if ok, err := g.Client.RobotsAllowed(ctx, rawURL); err == nil && !ok {
+	ok, err := g.Client.RobotsAllowed(ctx, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, ErrRobots
 	}
 	resp, err := g.Client.Get(ctx, rawURL, "text/plain, */*;q=0.5")

@@ -52,8 +52,9 @@ type Node struct {
 	reload   chan struct{}
 	mu       sync.Mutex
 	lastSum  [32]byte
-	ciExtra  map[string]string // the hoster file's "chatonsinfos:" map
 	badSum   [32]byte // content last refused, reported once until it changes
+
+	ciExtra map[string]string // the hoster file's "chatonsinfos:" map
 }
 
 // ConfigError is a problem with the configuration or a file the operator
