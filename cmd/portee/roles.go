@@ -94,6 +94,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, n := range d.Nodes {
 		fmt.Fprintf(&b, "    %-36s %s\n      fichier / file : %s\n", n.Acct(), n.URL, d.HosterFile(n.Username))
 	}
+	fmt.Fprintf(&b, "\n  ChatonsInfos importé / imported : %s\n", d.ChatonsInfos.FederationURL())
 	fmt.Fprintf(&b, "\n  Données / data : %s\n  Modifiez un fichier hébergeur : l'annuaire suit en moins de 2 s. Ctrl-C pour arrêter.\n", d.DataDir)
 	fmt.Fprint(stdout, b.String())
 
