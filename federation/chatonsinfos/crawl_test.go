@@ -28,6 +28,7 @@ type fakeFederation struct {
 	srv     *httptest.Server
 	orgs    int
 	perOrg  int
+	clean   bool // no traps: only the organisations (benchmarks)
 	version atomic.Int32
 }
 
@@ -51,6 +52,9 @@ func (ff *fakeFederation) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "file.class = Federation\nfederation.name = Fausse fédération\n")
 		for i := 0; i < ff.orgs; i++ {
 			fmt.Fprintf(w, "subs.org%d = %s\n", i, ff.url(fmt.Sprintf("/org/%d.properties", i)))
+		}
+		if ff.clean {
+			return
 		}
 		fmt.Fprintf(w, "subs.missing = %s\nsubs.big = %s\nsubs.loop = %s\nsubs.private = %s\nsubs.js = javascript:alert(1)\nsubs.evil = %s\n",
 			ff.url("/org/missing.properties"), ff.url("/big.properties"), ff.url("/loop/a"), ff.url("/private/org.properties"), ff.url("/evil.properties"))
@@ -135,7 +139,7 @@ func latin1(s string) string {
 }
 
 func (ff *fakeFederation) service(w http.ResponseWriter, org, svc int, v int32) {
-	if org == 0 && svc == 0 {
+	if org == 0 && svc == 0 && !ff.clean {
 		http.Error(w, "boom", http.StatusInternalServerError)
 		return
 	}
