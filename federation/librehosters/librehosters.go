@@ -26,6 +26,9 @@ const Path = "/librehost.json"
 // the bytes read; this bounds a local file too).
 const maxDoc = 1 << 20
 
+// maxServices bounds the services read from one member.
+const maxServices = 200
+
 type place struct {
 	Type    string   `json:"@type,omitempty"`
 	Address *address `json:"address,omitempty"`
@@ -158,6 +161,10 @@ func Parse(source string, b []byte) (catalog.Hoster, []catalog.Offer, []chatonsi
 	services := d.Services
 	for _, o := range d.MakesOffer {
 		services = append(services, o.ItemOffered)
+	}
+	if len(services) > maxServices {
+		bad("services", "%d services listed: only the first %d are read", len(services), maxServices)
+		services = services[:maxServices]
 	}
 	used := map[string]bool{}
 	var offers []catalog.Offer
