@@ -279,7 +279,7 @@ func ParseHosterFile(name string, data []byte, resolve LocationResolver, charter
 		field := "chatonsinfos." + k
 		switch {
 		case !chatonsInfosKeyRe.MatchString(k):
-			errs = append(errs, &FileError{File: name, Line: at("chatonsinfos"), Field: field, Value: k,
+			errs = append(errs, &FileError{File: name, Line: at(field), Field: field, Value: k,
 				Reason: "is not a ChatonsInfos key (dotted lower-case words, such as host.provider.type)"})
 		case strings.HasPrefix(k, "file.") || strings.HasPrefix(k, "subs."):
 			errs = append(errs, &FileError{File: name, Line: at(field), Field: field, Reason: "is written by Portée itself"})
