@@ -140,8 +140,8 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		Listener: listeners[0], DSN: dsn, DataDir: filepath.Join(d.DataDir, "directory"),
 		MeiliURL: o.MeiliURL, MeiliKey: o.MeiliKey, MeiliIndex: o.MeiliIndex,
 		Follow: follow, AllowPrivate: true, RefreshEvery: time.Minute,
-		ChatonsInfos: []string{d.ChatonsInfos.FederationURL()},
 		Logger: o.Logger, Version: o.Version,
+		ChatonsInfos: []string{d.ChatonsInfos.FederationURL()},
 	})
 	if err != nil {
 		d.Close()
