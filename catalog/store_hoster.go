@@ -15,7 +15,7 @@ const hosterCols = `id, actor_id, username, domain, local, name, summary, websit
 	legal_url, icon_url, org_type, address, postal_code, commune, insee, departement,
 	region, country, latitude, longitude, member_since, portee, discoverable,
 	inbox_url, shared_inbox_url, outbox_url, followers_url, public_key_id, public_key_pem,
-	status, last_seen_at, fail_count, checks, checks_ok, updated_at, created_at, modified_at`
+	status, last_seen_at, fail_count, checks, checks_ok, updated_at, created_at, modified_at, source`
 
 // hosterContentCols are the columns an upsert writes; the freshness columns
 // (last_seen_at, fail_count, checks, checks_ok) belong to RecordCheck.
@@ -24,7 +24,7 @@ var hosterContentCols = []string{
 	"legal_url", "icon_url", "org_type", "address", "postal_code", "commune", "insee", "departement",
 	"region", "country", "latitude", "longitude", "member_since", "portee", "discoverable",
 	"inbox_url", "shared_inbox_url", "outbox_url", "followers_url", "public_key_id", "public_key_pem",
-	"status", "updated_at", "modified_at",
+	"status", "updated_at", "modified_at", "source",
 }
 
 func (h *Hoster) normalize() {
@@ -49,6 +49,9 @@ func (s *Store) UpsertHoster(ctx context.Context, h *Hoster, meta WriteMeta) err
 	err := s.write(ctx, meta, func(tx *sqlx.Tx) (bool, error) {
 		n := *h
 		n.normalize()
+		if n.Source == "" {
+			n.Source = SourcePortee
+		}
 		now := dbTime(s.now())
 		n.Updated = notFuture(n.Updated, now)
 		var cur Hoster

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"codeberg.org/portee/portee/catalog"
+	"codeberg.org/portee/portee/federation/chatonsinfos"
 	"codeberg.org/portee/portee/federation/vocab"
 	"codeberg.org/portee/portee/federation/webfinger"
 	"github.com/jmoiron/sqlx"
@@ -55,15 +56,16 @@ func (d *Directory) Register(r *echo.Echo) {
 			role: "directory",
 			metadata: func(ctx context.Context) map[string]any {
 				offers, _ := e.store.CountOffers(ctx)
-				return map[string]any{
+				return withChatonsInfos(e.cfg.BaseURL+chatonsinfos.FederationPath, map[string]any{
 					"hosters":   e.countHosters(ctx, false),
 					"offers":    offers,
 					"following": e.count(ctx, `SELECT COUNT(*) FROM fed_follows WHERE local_actor = ? AND state = ?`, d.actor, followAccepted),
 					"followers": e.count(ctx, `SELECT COUNT(*) FROM fed_followers WHERE local_actor = ?`, d.actor),
-				}
+				})
 			},
 			users: func(context.Context) int { return 1 },
 		})
+	d.registerChatonsInfos(r)
 }
 
 // Run delivers the directory's activities and keeps the followed actors
@@ -229,6 +231,7 @@ func (d *Directory) upsertActor(ctx context.Context, ra *vocab.RemoteActor, meta
 	if err != nil && !errors.Is(err, catalog.ErrStale) && !errors.Is(err, catalog.ErrAlreadyApplied) {
 		return nil, fmt.Errorf("store hoster %q: %w", h.ActorID, err)
 	}
+	d.hideImportedDuplicates(ctx, &h)
 	// Only the newest document may change the cached key: an outbox keeps
 	// old Updates of the actor, and replaying one must not reinstate a key
 	// the actor has rotated away from.

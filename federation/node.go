@@ -21,8 +21,9 @@ const nodeInstanceUsername = "portee.instance"
 
 // Node serves the local hosters of a store (normally one) over ActivityPub.
 type Node struct {
-	e    *engine
-	html HTMLPages
+	e       *engine
+	html    HTMLPages
+	ciExtra chatonsInfosExtras
 }
 
 // HTMLPages answer browsers on the URLs of a hoster's actor (param
@@ -131,6 +132,7 @@ func (n *Node) Register(r *echo.Echo, html HTMLPages) {
 	r.GET(pp.Declaration(":username"), n.declaration)
 	r.GET(pp.Note(":username", ":id"), n.note)
 	r.GET(pp.Audits(":username"), n.audits)
+	n.registerChatonsInfos(r)
 }
 
 // actor answers the hoster's Organization to ActivityPub clients and the
@@ -429,11 +431,11 @@ func (n *Node) discovery() discovery {
 			return h.Username, true
 		},
 		metadata: func(ctx context.Context) map[string]any {
-			return map[string]any{
+			return withChatonsInfos(n.chatonsInfosMetadata(ctx), map[string]any{
 				"hosters":   e.countHosters(ctx, true),
 				"offers":    e.count(ctx, `SELECT COUNT(*) FROM offers o JOIN hosters h ON h.id = o.hoster_id WHERE h.local = ? AND o.deleted_at IS NULL`, true),
 				"followers": e.count(ctx, `SELECT COUNT(DISTINCT actor_id) FROM fed_followers`),
-			}
+			})
 		},
 		users: func(ctx context.Context) int { return e.countHosters(ctx, true) },
 		posts: func(ctx context.Context) int {

@@ -283,4 +283,3 @@ func TestFeeds(t *testing.T) {
 	home := f.page("/", http.StatusOK)
 	mustContain(t, "home", home, `<link rel="alternate" type="application/atom&#43;xml" href="/flux/offres.atom"`)
 }
-

@@ -446,6 +446,7 @@ func itemFromHit(l *Localizer, h search.APIHit) offerItem {
 		Commune: h.Hoster.Commune, PostalCode: h.Hoster.PostalCode, Departement: h.Hoster.Departement,
 		Distance: h.DistanceKm, Lat: h.Hoster.Lat, Lon: h.Hoster.Lon}
 	it.HosterHref = hosterHref(l, h.Hoster.Acct)
+	it.HosterSource = knownSource(h.Hoster.Source)
 	if h.Kind == "hoster" {
 		it.IsHoster = true
 		it.Href = it.HosterHref

@@ -54,6 +54,9 @@ type Document struct {
 	// Updated is the unix time (seconds) of the latest change to the offer,
 	// its hoster or its declaration: what `portee reindex --check` compares.
 	Updated int64 `json:"updated"`
+
+	// HosterSource: portee (a signed node), chatonsinfos or librehosters.
+	HosterSource string `json:"hoster_source,omitempty"`
 }
 
 // Point is a WGS84 position.

@@ -82,6 +82,9 @@ type APIHoster struct {
 	Lon             *float64 `json:"lon,omitempty"`
 	MemberSince     string   `json:"member_since,omitempty"`
 	Status          string   `json:"status"`
+	// Source: "portee" (a node, signed) or the file format an unsigned
+	// record was imported from ("chatonsinfos", "librehosters").
+	Source string `json:"source,omitempty"`
 }
 
 // ResolvedPlace is the place a query's near= was understood as.
@@ -382,7 +385,7 @@ func apiHit(h Hit) APIHit {
 		Hoster: APIHoster{ID: d.HosterID, Actor: d.HosterActor, Acct: d.HosterAcct, Name: d.HosterName,
 			Summary: d.HosterSummary, Commune: d.Commune, PostalCode: d.PostalCode, Departement: d.Departement,
 			DepartementName: departementName(d.Departement), Region: d.Region, Lat: d.Lat, Lon: d.Lon,
-			MemberSince: d.MemberSince, Status: d.HosterStatus},
+			MemberSince: d.MemberSince, Status: d.HosterStatus, Source: d.HosterSource},
 	}
 }
 

@@ -29,6 +29,8 @@ type config struct {
 	HosterFile   string
 	Follow       []string
 	FollowFile   string
+	ChatonsInfos []string
+	Librehosters []string
 	AllowPrivate bool
 	Refresh      time.Duration
 	LogLevel     slog.Level
@@ -147,6 +149,7 @@ func parseConfig(role string, args []string, stderr io.Writer) (*config, []strin
 	refresh := s.add("refresh", "PORTEE_REFRESH_INTERVAL", "6h", "directory: how often each node is re-fetched")
 	level := s.add("log-level", "PORTEE_LOG_LEVEL", "info", "debug, info, warn or error")
 	format := s.add("log-format", "PORTEE_LOG_FORMAT", "text", "text or json")
+	imports := s.addImportSources()
 	if err := s.resolve(args); err != nil {
 		return nil, nil, err
 	}
@@ -207,6 +210,9 @@ func parseConfig(role string, args []string, stderr io.Writer) (*config, []strin
 		if err := checkFollowTarget(f); err != nil {
 			return nil, nil, invalid(s.name("follow"), f, err.Error())
 		}
+	}
+	if err := imports.resolve(c); err != nil {
+		return nil, nil, err
 	}
 	if c.DataDir == "" && role != "demo" {
 		return nil, nil, invalid(s.name("data"), "", "must not be empty")

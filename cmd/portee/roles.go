@@ -57,6 +57,7 @@ func runDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		Listen: c.Listen, BaseURL: c.BaseURL, DSN: c.dsn(), DataDir: c.DataDir,
 		MeiliURL: c.MeiliURL, MeiliKey: c.MeiliKey, MeiliIndex: c.MeiliIndex,
 		Follow: c.Follow, AllowPrivate: c.AllowPrivate, RefreshEvery: c.Refresh,
+		ChatonsInfos: c.ChatonsInfos, Librehosters: c.Librehosters,
 		Logger: log, Version: appVersion(),
 	})
 	if err != nil {
@@ -100,6 +101,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(&b, "    %-36s %s\n      fichier / file : %s\n", n.Acct(), n.URL, d.HosterFile(n.Username))
 	}
 	fmt.Fprintf(&b, "\n  Tableau de bord / dashboard : %s/tableau-de-bord\n    %s (admin), %s (audit)\n    mot de passe / password : %s\n", d.DirectoryURL(), demo.AdminEmail, demo.AuditorEmail, password)
+	fmt.Fprintf(&b, "\n  ChatonsInfos importé / imported : %s\n", d.ChatonsInfos.FederationURL())
 	fmt.Fprintf(&b, "\n  Données / data : %s\n  Modifiez un fichier hébergeur : l'annuaire suit en moins de 2 s. Ctrl-C pour arrêter.\n", d.DataDir)
 	fmt.Fprint(stdout, b.String())
 

@@ -140,9 +140,9 @@ type Pin struct {
 // Profile is what the imitated server shows of a remote account.
 type Profile struct {
 	ActorID, Inbox, Name, Avatar string
-	Joined                time.Time
-	Posts                 int // the outbox's totalItems
-	Pinned                []Pin
+	Joined                       time.Time
+	Posts                        int // the outbox's totalItems
+	Pinned                       []Pin
 	// Instance is the software (and version) read from NodeInfo; empty
 	// when it could not be read.
 	Instance string

@@ -405,6 +405,7 @@ func hoster(p Paths, h *catalog.Hoster, pem string) ([]byte, error) {
 	m["portee:activities"] = p.Activities(h.Username)
 	m["portee:charterDeclaration"] = p.Declaration(h.Username)
 	m["portee:audits"] = p.Audits(h.Username)
+	m["portee:chatonsInfos"] = p.ChatonsInfos(h.Username)
 	if h.MemberSince != "" {
 		m["portee:memberSince"] = h.MemberSince
 	}

@@ -100,6 +100,12 @@ func (p Paths) InstanceOutbox() string    { return p.InstanceActor() + "/outbox"
 func (p Paths) InstanceFollowers() string { return p.InstanceActor() + "/followers" }
 func (p Paths) InstanceFollowing() string { return p.InstanceActor() + "/following" }
 
+// ChatonsInfos is the hoster's organisation file in the ChatonsInfos
+// format, for stats.chatons.org and other StatoolInfos crawlers.
+func (p Paths) ChatonsInfos(username string) string {
+	return p.base() + "/.well-known/chatonsinfos/" + url.PathEscape(username) + ".properties"
+}
+
 // Context is where the JSON-LD context document of our terms is served.
 func (p Paths) Context() string { return p.base() + "/ns" }
 
@@ -170,6 +176,7 @@ var porteeTerms = []struct{ name, kind string }{
 	{"serviceUrl", "id"}, {"startDate", ""}, {"charter", ""},
 	{"charterVersion", ""}, {"answers", "list"}, {"commitment", ""},
 	{"evidence", "id"}, {"comment", ""}, {"activities", "id"}, {"role", ""},
+	{"chatonsInfos", "id"},
 }
 
 // OfferType is the type of an offer object, defined in our namespace.
