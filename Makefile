@@ -4,13 +4,18 @@ GO ?= go
 PKGS ?= ./...
 TESTFLAGS ?=
 
-.PHONY: test build bench fuzz lint demo
+.PHONY: test build bench fuzz lint demo release
 
 test:
 	scripts/testenv.sh $(GO) test -race -count=1 -timeout 30m $(TESTFLAGS) $(PKGS)
 
 build:
 	$(GO) build -o bin/portee ./cmd/portee
+
+# Static, reproducible binaries for linux/amd64 and linux/arm64, their Debian
+# packages (nfpm), the YunoHost app and SHA256SUMS, into dist/.
+release:
+	GO=$(GO) scripts/release.sh
 
 # Benchmarks run against durable PostgreSQL (fsync on) so numbers are honest.
 bench:
@@ -27,7 +32,8 @@ lint:
 	@files=$$(gofmt -l .); \
 	if [ -n "$$files" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$files"; exit 1; fi
 	$(GO) vet $(PKGS)
-	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh .ci/run; \
+	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh .ci/run packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm; \
+		(cd packaging/yunohost/scripts && shellcheck -x -s bash install remove upgrade backup restore change_url _common.sh); \
 	else echo "shellcheck not installed: shell scripts not checked"; fi
 
 demo:
