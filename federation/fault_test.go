@@ -97,7 +97,7 @@ func TestDirectoryDownWhileNodePublishes(t *testing.T) {
 
 		startDirectory(t, dirStore, relisten(t, dbase), dbase)
 		want := offerState(t, nodeStore, h.ActorID)
-		eventually(t, 60*time.Second, "the directory to reach the node's state", func() bool {
+		eventually(t, 3*time.Minute, "the directory to reach the node's state", func() bool {
 			var pending int
 			_ = nodeStore.DB().Get(&pending, `SELECT COUNT(*) FROM fed_deliveries WHERE status = 'pending'`)
 			return pending == 0 && sameMap(offerState(t, dirStore, h.ActorID), want)
@@ -151,7 +151,7 @@ func TestNodeRestartMidDelivery(t *testing.T) {
 		}
 
 		startNode(t, store, relisten(t, base), base, oneWorker)
-		eventually(t, 60*time.Second, "every delivery done", func() bool {
+		eventually(t, 3*time.Minute, "every delivery done", func() bool {
 			var n int
 			_ = store.DB().Get(&n, `SELECT COUNT(*) FROM fed_deliveries WHERE status <> 'done'`)
 			return n == 0
