@@ -40,10 +40,8 @@ func (n *Node) runOutbox(ctx context.Context) {
 	}
 }
 
-// publishPending publishes every change after the cursor, once the
-// followers whose kind is unknown have been looked at.
+// publishPending publishes every change after the cursor.
 func (n *Node) publishPending(ctx context.Context) error {
-	n.e.classifyFollowers(ctx)
 	for {
 		cur, err := n.e.store.Cursor(ctx, outboxConsumer)
 		if err != nil {
@@ -99,7 +97,8 @@ func (n *Node) publishChange(ctx context.Context, prevSeq int64, c catalog.Chang
 				return err
 			}
 			for _, nb := range notes {
-				if _, err := tx.ExecContext(ctx, e.db.Rebind(`INSERT INTO fed_objects (object_id, actor_id, type, body, published) VALUES (?, ?, ?, ?, ?)`),
+				if _, err := tx.ExecContext(ctx, e.db.Rebind(`INSERT INTO fed_objects (object_id, actor_id, type, body, published) VALUES (?, ?, ?, ?, ?)
+					ON CONFLICT (object_id) DO NOTHING`),
 					nb.id, actor, "Note", string(nb.body), dbNow()); err != nil {
 					return err
 				}
@@ -282,8 +281,15 @@ func (n *Node) activitiesFor(ctx context.Context, c catalog.Change) ([]outActivi
 		if err != nil {
 			return nil, nil, err
 		}
+		// The featured Note of this version stays readable by its id after
+		// the next edit: a server that read the collection just before
+		// may fetch it just after.
+		fb, fid, err := vocab.FeaturedNote(e.paths, h, o)
+		if err != nil {
+			return nil, nil, err
+		}
 		up, err := actorUpdate()
-		return []outActivity{a, na, up}, []noteBody{nb}, err
+		return []outActivity{a, na, up}, []noteBody{nb, {id: fid, body: fb}}, err
 
 	case c.Kind == catalog.ChangeDeclaration:
 		d, err := e.store.DeclarationByHoster(ctx, h.ID)

@@ -127,7 +127,7 @@ func termDefinitions() map[string]any {
 		"addressLocality":           "schema:addressLocality",
 		"addressCountry":            "schema:addressCountry",
 
-		"featured":                  map[string]any{"@id": "toot:featured", "@type": "@id"},
+		"featured": map[string]any{"@id": "toot:featured", "@type": "@id"},
 
 		"portee":             NS,
 		"CharterDeclaration": "portee:CharterDeclaration",
