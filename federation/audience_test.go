@@ -290,3 +290,19 @@ func TestDefaultAvatar(t *testing.T) {
 		t.Errorf("avatar of nobody: %v %v", r, err)
 	}
 }
+
+// TestDirectoryLogsFollowAnswers: the directory logs at info the Accept of
+// its Follow.
+func TestDirectoryLogsFollowAnswers(t *testing.T) {
+	var logs syncBuffer
+	_, _, h, _, _, _, _ := followed(t, openSQLite, func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
+	out := logs.String()
+	for _, want := range []string{`level=INFO msg="federation: follow answered" type=Accept actor=` + h.ActorID, `state=accepted`,
+		`level=INFO msg="federation: follow accepted" actor=` + h.ActorID, `kind=directory`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
