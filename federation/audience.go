@@ -64,10 +64,24 @@ func (e *engine) followerKind(ctx context.Context, actorID string) string {
 // before the next try.
 const classifyRetry = 10 * time.Minute
 
+// runClassify classifies the followers of unknown kind now and then, on
+// its own so that a slow remote server never holds the outbox back.
+func (e *engine) runClassify(ctx context.Context) {
+	tick := time.NewTicker(max(e.cfg.PollEvery, time.Second))
+	defer tick.Stop()
+	for {
+		e.classifyFollowers(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
 // classifyFollowers classifies followers of unknown kind (rows from before
 // the two audiences, or whose actor could not be read at Follow time), a
-// few at a time, before the outbox publishes: until then they get only
-// what every server understands.
+// few at a time: until then they get only what every server understands.
 func (e *engine) classifyFollowers(ctx context.Context) {
 	var actors []string
 	err := e.db.SelectContext(ctx, &actors, e.db.Rebind(`SELECT DISTINCT actor_id FROM fed_followers WHERE kind = ? ORDER BY actor_id LIMIT 20`), followerUnknown)

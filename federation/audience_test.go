@@ -31,6 +31,14 @@ func TestTwoAudiences(t *testing.T) {
 	if err := nodeStore.DB().Get(&kind, `SELECT kind FROM fed_followers`); err != nil || kind != followerDirectory {
 		t.Fatalf("the directory follows as %q, %v", kind, err)
 	}
+	// A follower from before the two audiences is classified again.
+	if _, err := nodeStore.DB().Exec(`UPDATE fed_followers SET kind = ''`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the directory classified again", func() bool {
+		_ = nodeStore.DB().Get(&kind, `SELECT kind FROM fed_followers`)
+		return kind == followerDirectory
+	})
 	// No icon of its own: the profile shows the node's drawn avatar.
 	h.IconURL = ""
 	h.Updated = time.Now().UTC()
@@ -99,13 +107,11 @@ func TestTwoAudiences(t *testing.T) {
 		return err == nil && o.DeletedAt != nil
 	})
 	for _, f := range fs {
-		p := f.srv.WaitProfile(t, h.ActorID, 10*time.Second, "only the cloud pinned", func(p *fedtest.Profile) bool {
-			return len(p.Pinned) == 1 && strings.Contains(p.Pinned[0].Content, "Nuage du port")
+		// The posts: the Notes of the cloud's Create, its rename, the pad's
+		// Create and removal.
+		f.srv.WaitProfile(t, h.ActorID, 10*time.Second, "only the cloud pinned, 4 posts", func(p *fedtest.Profile) bool {
+			return len(p.Pinned) == 1 && strings.Contains(p.Pinned[0].Content, "Nuage du port") && p.Posts == 4
 		})
-		// The Notes: the cloud's Create, its rename, the pad's Create and removal.
-		if p.Posts != 4 {
-			t.Errorf("%s shows %d posts, want 4 Notes", f.srv.Software, p.Posts)
-		}
 		var notes []string
 		for _, d := range f.srv.Deliveries() {
 			obj, _ := d.Activity["object"].(map[string]any)
@@ -282,5 +288,21 @@ func TestDefaultAvatar(t *testing.T) {
 	}
 	if r, err := http.Get(vocab.Paths{Base: base}.Avatar("personne")); err != nil || r.StatusCode != http.StatusNotFound {
 		t.Errorf("avatar of nobody: %v %v", r, err)
+	}
+}
+
+// TestDirectoryLogsFollowAnswers: the directory logs at info the Accept of
+// its Follow.
+func TestDirectoryLogsFollowAnswers(t *testing.T) {
+	var logs syncBuffer
+	_, _, h, _, _, _, _ := followed(t, openSQLite, func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
+	out := logs.String()
+	for _, want := range []string{`level=INFO msg="federation: follow answered" type=Accept actor=` + h.ActorID, `state=accepted`,
+		`level=INFO msg="federation: follow accepted" actor=` + h.ActorID, `kind=directory`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
 	}
 }

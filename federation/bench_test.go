@@ -103,8 +103,9 @@ func benchIngest(b *testing.B, store *catalog.Store) {
 }
 
 // BenchmarkFanout1000 measures one offer update reaching 1,000 followers'
-// inboxes (Update and Note: 2,000 signed POSTs) on one loopback receiver:
-// the time from the catalog write to the last delivery.
+// inboxes (people's accounts: the Note and the actor's Update, 2,000
+// signed POSTs) on one loopback receiver: the time from the catalog write
+// to the last delivery.
 func BenchmarkFanout1000(b *testing.B) {
 	const followers = 1000
 	ctx := context.Background()
@@ -133,8 +134,8 @@ func BenchmarkFanout1000(b *testing.B) {
 	err := store.InTx(ctx, func(tx *sqlx.Tx) error {
 		for i := range followers {
 			actor := fmt.Sprintf("%s/users/f%d", recv.URL, i)
-			if _, err := tx.ExecContext(ctx, store.DB().Rebind(`INSERT INTO fed_followers (local_actor, actor_id, inbox_url, shared_inbox_url, follow_id, created_at)
-				VALUES (?, ?, ?, '', ?, ?)`), h.ActorID, actor, actor+"/inbox", actor+"/follows/1", dbNow()); err != nil {
+			if _, err := tx.ExecContext(ctx, store.DB().Rebind(`INSERT INTO fed_followers (local_actor, actor_id, inbox_url, shared_inbox_url, follow_id, kind, created_at)
+				VALUES (?, ?, ?, '', ?, ?, ?)`), h.ActorID, actor, actor+"/inbox", actor+"/follows/1", followerOther, dbNow()); err != nil {
 				return err
 			}
 		}

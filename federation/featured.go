@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"image"
@@ -43,13 +44,23 @@ func (n *Node) featured(c echo.Context) error {
 	return writeAP(c, http.StatusOK, b)
 }
 
-// featuredNote answers one featured Note by its id. The Note is built from
-// the offer as it is now: an id of an older text is gone (404), since the
-// collection no longer lists it.
+// featuredNote answers one featured Note by its id: a version published
+// with a change of the offer (kept, so that a server that read the
+// collection just before an edit or a removal still finds what it lists),
+// else the Note of the offer as it is now.
 func (n *Node) featuredNote(c echo.Context) error {
 	ctx := c.Request().Context()
 	h, err := n.localHoster(ctx, c.Param("username"))
 	if err != nil {
+		return err
+	}
+	var body string
+	err = n.e.db.GetContext(ctx, &body, n.e.db.Rebind(`SELECT body FROM fed_objects WHERE object_id = ? AND actor_id = ?`),
+		n.e.paths.FeaturedNote(h.Username, c.Param("key"), c.Param("version")), h.ActorID)
+	if err == nil {
+		return writeAP(c, http.StatusOK, []byte(body))
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
 	o, err := n.e.store.OfferByObjectID(ctx, n.e.paths.Offer(h.Username, c.Param("key")))

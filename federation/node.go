@@ -57,13 +57,15 @@ func NewNode(store *catalog.Store, cfg Config) (*Node, error) {
 	return &Node{e: e}, nil
 }
 
-// Run publishes local changes (the outbox worker) and delivers them (the
-// delivery workers) until ctx is done.
+// Run publishes local changes (the outbox worker), delivers them (the
+// delivery workers) and classifies the followers of unknown kind until ctx
+// is done.
 func (n *Node) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); n.runOutbox(ctx) }()
 	go func() { defer wg.Done(); n.e.runDeliveries(ctx) }()
+	go func() { defer wg.Done(); n.e.runClassify(ctx) }()
 	wg.Wait()
 	return nil
 }

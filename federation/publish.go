@@ -40,10 +40,8 @@ func (n *Node) runOutbox(ctx context.Context) {
 	}
 }
 
-// publishPending publishes every change after the cursor, once the
-// followers whose kind is unknown have been looked at.
+// publishPending publishes every change after the cursor.
 func (n *Node) publishPending(ctx context.Context) error {
-	n.e.classifyFollowers(ctx)
 	for {
 		cur, err := n.e.store.Cursor(ctx, outboxConsumer)
 		if err != nil {
@@ -90,16 +88,21 @@ func (n *Node) publishChange(ctx context.Context, prevSeq int64, c catalog.Chang
 			return errCursorMoved
 		}
 		if len(acts) > 0 {
-			everyone, err := e.followerInboxes(ctx, tx, actor, false)
+			everyone, err := e.followerInboxes(ctx, tx, actor, followersAll)
 			if err != nil {
 				return err
 			}
-			directories, err := e.followerInboxes(ctx, tx, actor, true)
+			directories, err := e.followerInboxes(ctx, tx, actor, followersDirectories)
+			if err != nil {
+				return err
+			}
+			people, err := e.followerInboxes(ctx, tx, actor, followersPeople)
 			if err != nil {
 				return err
 			}
 			for _, nb := range notes {
-				if _, err := tx.ExecContext(ctx, e.db.Rebind(`INSERT INTO fed_objects (object_id, actor_id, type, body, published) VALUES (?, ?, ?, ?, ?)`),
+				if _, err := tx.ExecContext(ctx, e.db.Rebind(`INSERT INTO fed_objects (object_id, actor_id, type, body, published) VALUES (?, ?, ?, ?, ?)
+					ON CONFLICT (object_id) DO NOTHING`),
 					nb.id, actor, "Note", string(nb.body), dbNow()); err != nil {
 					return err
 				}
@@ -109,8 +112,13 @@ func (n *Node) publishChange(ctx context.Context, prevSeq int64, c catalog.Chang
 					return err
 				}
 				inboxes := everyone
-				if a.Audience == audienceDirectories {
+				switch a.Audience {
+				case audienceDirectories:
 					inboxes = directories
+				case audiencePublic, audiencePeople:
+					// A directory has no use for Notes, nor for the actor's
+					// Update when only offers changed: it gets the offers.
+					inboxes = people
 				}
 				if err := e.enqueueTx(ctx, tx, a.ID, inboxes); err != nil {
 					return err
@@ -135,18 +143,28 @@ func (e *engine) forUpdate() string {
 	return ""
 }
 
+// Which followers followerInboxes lists.
+const (
+	followersAll         = iota
+	followersDirectories // Portée directories
+	followersPeople      // everyone else, unknown kinds included
+)
+
 // followerInboxes lists where to deliver an actor's activities: each
-// follower's shared inbox when it has one, else its own, without repeats;
-// only the Portée directories' when directoriesOnly.
-func (e *engine) followerInboxes(ctx context.Context, tx *sqlx.Tx, actor string, directoriesOnly bool) ([]string, error) {
+// follower's shared inbox when it has one, else its own, without repeats.
+func (e *engine) followerInboxes(ctx context.Context, tx *sqlx.Tx, actor string, which int) ([]string, error) {
 	var rows []struct {
 		Inbox  string `db:"inbox_url"`
 		Shared string `db:"shared_inbox_url"`
 	}
 	q := `SELECT inbox_url, shared_inbox_url FROM fed_followers WHERE local_actor = ?`
 	args := []any{actor}
-	if directoriesOnly {
+	switch which {
+	case followersDirectories:
 		q += ` AND kind = ?`
+		args = append(args, followerDirectory)
+	case followersPeople:
+		q += ` AND kind <> ?`
 		args = append(args, followerDirectory)
 	}
 	if err := tx.SelectContext(ctx, &rows, e.db.Rebind(q+` ORDER BY id`), args...); err != nil {
@@ -174,11 +192,11 @@ type noteBody struct {
 
 // activitiesFor maps a change of a local hoster to what its followers get.
 // Portée directories get our vocabulary: Create, Update and Delete of
-// offers and of the charter declaration. Every follower gets what any
-// fediverse server understands: the Update of the actor (also after an
-// offer changed, so that servers read its featured collection again) and
-// a French Note for each new, changed, renamed or removed offer. Changes
-// of remote hosters publish nothing.
+// offers and of the charter declaration, and the Update of the actor.
+// Every other follower gets what any fediverse server understands: the
+// Update of the actor (also after an offer changed, so that servers read
+// its featured collection again) and a French Note for each new, changed,
+// renamed or removed offer. Changes of remote hosters publish nothing.
 func (n *Node) activitiesFor(ctx context.Context, c catalog.Change) ([]outActivity, []noteBody, error) {
 	e := n.e
 	h, err := e.store.HosterByID(ctx, c.HosterID)
@@ -200,7 +218,7 @@ func (n *Node) activitiesFor(ctx context.Context, c catalog.Change) ([]outActivi
 			To: []string{vocab.Public}, CC: []string{followers}, Published: now})
 		return outActivity{ID: id, Actor: actor, Type: typ, ObjectID: objectID, Listed: true, Audience: audience, Body: b}, err
 	}
-	actorUpdate := func() (outActivity, error) {
+	actorUpdate := func(audience string) (outActivity, error) {
 		k, err := e.keyFor(ctx, actor)
 		if err != nil {
 			return outActivity{}, err
@@ -209,7 +227,7 @@ func (n *Node) activitiesFor(ctx context.Context, c catalog.Change) ([]outActivi
 		if err != nil {
 			return outActivity{}, err
 		}
-		return wrap("Update", actor, audienceFollowers, obj)
+		return wrap("Update", actor, audience, obj)
 	}
 	// offerNote builds the Note about an offer and its Create.
 	offerNote := func(o *catalog.Offer, ev vocab.OfferEvent) (outActivity, noteBody, error) {
@@ -224,7 +242,7 @@ func (n *Node) activitiesFor(ctx context.Context, c catalog.Change) ([]outActivi
 	}
 	switch {
 	case c.Kind == catalog.ChangeHoster:
-		a, err := actorUpdate()
+		a, err := actorUpdate(audienceFollowers)
 		return []outActivity{a}, nil, err
 
 	case c.Kind == catalog.ChangeOffer && c.Op == catalog.OpDelete:
@@ -248,7 +266,7 @@ func (n *Node) activitiesFor(ctx context.Context, c catalog.Change) ([]outActivi
 		if err != nil {
 			return nil, nil, err
 		}
-		up, err := actorUpdate()
+		up, err := actorUpdate(audiencePeople)
 		return []outActivity{del, na, up}, []noteBody{nb}, err
 
 	case c.Kind == catalog.ChangeOffer:
@@ -282,8 +300,15 @@ func (n *Node) activitiesFor(ctx context.Context, c catalog.Change) ([]outActivi
 		if err != nil {
 			return nil, nil, err
 		}
-		up, err := actorUpdate()
-		return []outActivity{a, na, up}, []noteBody{nb}, err
+		// The featured Note of this version stays readable by its id after
+		// the next edit: a server that read the collection just before
+		// may fetch it just after.
+		fb, fid, err := vocab.FeaturedNote(e.paths, h, o)
+		if err != nil {
+			return nil, nil, err
+		}
+		up, err := actorUpdate(audiencePeople)
+		return []outActivity{a, na, up}, []noteBody{nb, {id: fid, body: fb}}, err
 
 	case c.Kind == catalog.ChangeDeclaration:
 		d, err := e.store.DeclarationByHoster(ctx, h.ID)

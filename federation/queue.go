@@ -24,8 +24,9 @@ const (
 
 // Audiences of an activity (fed_activities.audience).
 const (
-	audiencePublic      = "public"      // a Note: every follower; listed in the outbox
+	audiencePublic      = "public"      // a Note: every follower but directories; listed in the outbox
 	audienceFollowers   = "followers"   // every follower, not a post (the actor's Update)
+	audiencePeople      = "people"      // every follower but directories, not a post (the actor's Update after an offer changed)
 	audienceDirectories = "directories" // our vocabulary: Portée directories only
 )
 

@@ -535,16 +535,38 @@ func (a *Actor) UnfollowRemote(ctx context.Context, followID, actorID string) er
 }
 
 // reread reads an account again after its Update, as both servers do,
-// when one of its users follows it (the server knows the account).
+// when one of its users follows it (the server knows the account). Reads
+// of one account run one after the other, as a job queue runs them, and
+// one more runs after the last Update: the profile ends as the account is.
 func (s *Server) reread(actorID string) {
 	if s.Profile(actorID) == nil {
+		return
+	}
+	s.mu.Lock()
+	s.rereadWant[actorID]++
+	running := s.rereading[actorID]
+	s.rereading[actorID] = true
+	s.mu.Unlock()
+	if running {
 		return
 	}
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		_, _ = s.Lookup(ctx, actorID)
+		for {
+			s.mu.Lock()
+			gen := s.rereadWant[actorID]
+			s.mu.Unlock()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			_, _ = s.Lookup(ctx, actorID)
+			cancel()
+			s.mu.Lock()
+			if s.rereadWant[actorID] == gen {
+				s.rereading[actorID] = false
+				s.mu.Unlock()
+				return
+			}
+			s.mu.Unlock()
+		}
 	}()
 }

@@ -127,6 +127,8 @@ type Server struct {
 	asyncErrs  []string
 	problems   []Problem
 	profiles   map[string]*Profile // remote accounts read by Lookup
+	rereadWant map[string]int      // Updates received per account
+	rereading  map[string]bool     // an account is being read again
 	bg         sync.WaitGroup
 }
 
@@ -146,8 +148,8 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		cfg:      cfg,
 		client:   &http.Client{Timeout: 10 * time.Second},
 		actors:   map[string]*Actor{},
-		profiles: map[string]*Profile{},
-		changed:  make(chan struct{}),
+		profiles: map[string]*Profile{}, rereadWant: map[string]int{}, rereading: map[string]bool{},
+		changed: make(chan struct{}),
 	}
 	mux := http.NewServeMux()
 	s.srv = httptest.NewServer(mux)

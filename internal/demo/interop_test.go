@@ -226,6 +226,19 @@ func TestDemoWithFediverseServers(t *testing.T) {
 		}
 	}
 
+	// The same offer URL still answers ActivityPub clients with the Offer.
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.Pinned[0].URL, nil)
+	req.Header.Set("Accept", "application/activity+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offer struct{ Type, ID string }
+	decodeBody(t, resp, &offer)
+	if offer.Type != "Offer" || offer.ID != p.Pinned[0].URL {
+		t.Errorf("offer as ActivityPub: %+v", offer)
+	}
+
 	// Edits: the hoster's summary, an offer renamed, an offer removed.
 	editHosterFile(t, d.HosterFile(node.Username), func(s string) string {
 		s = replaceLineAfter(s, "key: etherpad", "    name: ", "    name: Pad du port")
@@ -235,12 +248,13 @@ func TestDemoWithFediverseServers(t *testing.T) {
 		return s[:start] + s[end:]
 	})
 	for _, f := range fs {
-		f.srv.WaitProfile(t, actorID, 20*time.Second, "two offers pinned, the pad renamed", func(p *fedtest.Profile) bool {
+		// Posts: the 3 Notes of the start, the rename's and the removal's.
+		f.srv.WaitProfile(t, actorID, 20*time.Second, "two offers pinned, the pad renamed, 5 posts", func(p *fedtest.Profile) bool {
 			all := ""
 			for _, pin := range p.Pinned {
 				all += pin.Content
 			}
-			return len(p.Pinned) == 2 && strings.Contains(all, "Pad du port") && !strings.Contains(all, "Sondages")
+			return len(p.Pinned) == 2 && strings.Contains(all, "Pad du port") && !strings.Contains(all, "Sondages") && p.Posts == 5
 		})
 	}
 	deadline := time.Now().Add(20 * time.Second)
@@ -267,11 +281,10 @@ func TestDemoWithFediverseServers(t *testing.T) {
 		if err := f.alice.UnfollowRemote(ctx, f.followID, actorID); err != nil {
 			t.Fatal(err)
 		}
-		prof := f.srv.Profile(actorID)
-		// 3 Notes at start, the rename and the removal.
-		if prof.Posts != offers()+3 {
-			t.Errorf("%s shows %d posts, want %d", f.srv.Software, prof.Posts, offers()+3)
-		}
+	}
+	var followers int
+	if err := node.Store.DB().Get(&followers, `SELECT COUNT(*) FROM fed_followers`); err != nil || followers != 1 {
+		t.Errorf("node followers after the unfollows = %d (want the directory alone), %v", followers, err)
 	}
 	for _, f := range fs {
 		if ps := f.srv.Problems(); len(ps) > 0 {

@@ -7,10 +7,12 @@
 -- them before it next publishes).
 ALTER TABLE fed_followers ADD COLUMN kind TEXT NOT NULL DEFAULT '';
 
--- fed_activities.audience: 'public' (a Note: every follower, listed in the
--- outbox), 'followers' (every follower, not a post: the actor's Update),
--- 'directories' (Portée directories only; listed in the activities
--- collection that directories backfill from).
+-- fed_activities.audience: 'public' (a Note: every follower but
+-- directories, listed in the outbox), 'followers' (every follower, not a
+-- post: the actor's Update), 'people' (every follower but directories, not
+-- a post: the actor's Update after an offer changed), 'directories'
+-- (Portée directories only). Every audience is listed in the activities
+-- collection that directories backfill from.
 ALTER TABLE fed_activities ADD COLUMN audience TEXT NOT NULL DEFAULT 'directories';
 UPDATE fed_activities SET audience = 'public' WHERE type = 'Create' AND object_id LIKE '%/notes/%';
 UPDATE fed_activities SET audience = 'followers' WHERE type = 'Update' AND object_id = actor_id;
