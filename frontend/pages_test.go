@@ -23,6 +23,7 @@ var mainPages = []string{
 	"/categories/pad",
 	"/carte",
 	"/entraide",
+	"/entraide/pad",
 	"/a-propos",
 }
 
