@@ -2,6 +2,7 @@ package federation
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -52,3 +53,32 @@ func FuzzInboxHeaders(f *testing.F) {
 }
 
 func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), sub) }
+
+// FuzzUnderActor: an id judged under its actor shares the actor's scheme
+// and host, starts with the actor's path and a slash, and has no dot
+// segment; an offer id and a Host header never panic the checks.
+func FuzzUnderActor(f *testing.F) {
+	for _, s := range [][2]string{
+		{"https://a.example/hosters/x/offers/pad", "https://a.example/hosters/x"},
+		{"https://a.example/hosters/y/offers/pad", "https://a.example/hosters/x"},
+		{"https://a.example/hosters/x/../y/offers/pad", "https://a.example/hosters/x"},
+		{"https://a.example/hosters/x/%2e%2e/y", "https://a.example/hosters/x"},
+		{"https://a.example/hosters/xs/offers/pad", "https://a.example/hosters/x"},
+		{"HTTPS://A.example/hosters/x/o", "https://a.example/hosters/x"},
+		{"//a.example/hosters/x/o", "https://a.example/hosters/x"},
+		{"", ""},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, id, actor string) {
+		if underActor(id, actor) {
+			u, _ := url.Parse(id)
+			a, _ := url.Parse(actor)
+			if !strings.EqualFold(u.Host, a.Host) || !strings.HasPrefix(u.EscapedPath(), strings.TrimRight(a.EscapedPath(), "/")+"/") ||
+				strings.Contains(u.EscapedPath(), "/../") || strings.HasSuffix(u.EscapedPath(), "/..") {
+				t.Fatalf("underActor(%q, %q) = true", id, actor)
+			}
+		}
+		_ = sameAuthority(id, actor, "https")
+	})
+}

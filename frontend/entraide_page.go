@@ -10,7 +10,7 @@ import (
 type entraideKind struct {
 	Kind           string
 	Count, Hosters int
-	Open           string
+	Open, All      string // All: the kind's own pages, when not every instance is listed here
 	Items          []offerLink
 }
 
@@ -37,7 +37,12 @@ func (s *Server) entraidePage(c echo.Context) error {
 				seen[it.HosterID] = true
 				k.Hosters++
 			}
-			k.Items = append(k.Items, offerLink{Name: it.Name, URL: it.URL, HosterName: it.HosterName, HosterHref: hosterHref(v.L, it.HosterAcct)})
+			if len(k.Items) < entraideInline {
+				k.Items = append(k.Items, offerLink{Name: it.Name, URL: it.URL, HosterName: it.HosterName, HosterHref: hosterHref(v.L, it.HosterAcct)})
+			}
+		}
+		if len(items) > entraideInline {
+			k.All = v.L.URL("/entraide/" + cat)
 		}
 		list = append(list, k)
 	}

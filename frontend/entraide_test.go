@@ -1,11 +1,14 @@
 package frontend
 
 import (
+	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
 	"codeberg.org/portee/portee/catalog"
+	"codeberg.org/portee/portee/catalog/catalogtest"
 )
 
 func TestEntraidePage(t *testing.T) {
@@ -70,4 +73,47 @@ func TestWeigh(t *testing.T) {
 	if share[1] != 1 || share[2] != 1 || share[3] != 0.5 {
 		t.Errorf("shares %v", share)
 	}
+}
+
+// TestEntraidePaginated: /entraide listed every instance of every kind
+// (664 KB at 4,000 offers); it now lists a few per kind and links to the
+// kind's own pages, 50 instances a page.
+func TestEntraidePaginated(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	h := f.hoster["erdre"]
+	const extra = 1200
+	for i := range extra {
+		o := catalogtest.SampleOffer(h, fmt.Sprintf("pad-%04d", i), "pad")
+		o.Registration, o.Load, o.Status, o.Audience = catalog.RegistrationNone, catalog.LoadOpen, catalog.StatusOK, catalog.AudienceEveryone
+		if err := f.store.UpsertOffer(ctx, o, catalog.WriteMeta{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body := f.page("/entraide", http.StatusOK)
+	if len(body) > 64<<10 {
+		t.Errorf("/entraide is %d bytes with %d pads, want it bounded (under 64 KiB)", len(body), extra)
+	}
+	total := extra + 2 // the fixture's two open pads
+	mustContain(t, "entraide", body, `href="/entraide/pad"`)
+	if !regexp.MustCompile(fmt.Sprintf(`Voir les %d.{1,3}%03d services`, total/1000, total%1000)).MatchString(body) {
+		t.Errorf("no link to all %d pads", total)
+	}
+	if n := strings.Count(body, "<bdi>"); n > 2*entraideInline*len(catalog.Categories) {
+		t.Errorf("%d names listed inline", n)
+	}
+	first := f.page("/entraide/pad", http.StatusOK)
+	if n := strings.Count(first, `rel="nofollow noopener"`); n != entraidePerPage {
+		t.Errorf("first page lists %d instances, want %d", n, entraidePerPage)
+	}
+	pages := (total + entraidePerPage - 1) / entraidePerPage
+	mustContain(t, "kind page", first, `href="/entraide/pad?page=2"`, `href="/entraide/pad/ouvrir"`)
+	last := f.page(fmt.Sprintf("/entraide/pad?page=%d&lang=en", pages), http.StatusOK)
+	if n := strings.Count(last, `rel="nofollow noopener"`); n != total-(pages-1)*entraidePerPage {
+		t.Errorf("last page lists %d instances", n)
+	}
+	mustContain(t, "last page en", last, "Use now: ", fmt.Sprintf(`href="/entraide/pad?lang=en&amp;page=%d"`, pages-1))
+	f.page(fmt.Sprintf("/entraide/pad?page=%d", pages+1), http.StatusNotFound)
+	f.page("/entraide/mail", http.StatusNotFound)
+	f.page("/entraide/nope", http.StatusNotFound)
 }

@@ -107,7 +107,7 @@ func New(cfg Config) (*Server, error) {
 // pageNames lists every page template; each is parsed with the layout and
 // the partials it may use.
 var pageNames = []string{"home", "results", "hosters", "hoster", "offer", "map",
-	"entraide", "about", "error", "node_home", "node_offer"}
+	"entraide", "about", "error", "node_home", "node_offer", "entraide_kind"}
 
 func (s *Server) parseTemplates() error {
 	funcs := template.FuncMap{

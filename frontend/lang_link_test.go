@@ -31,3 +31,16 @@ func TestLanguageLinkNeverLeavesTheSite(t *testing.T) {
 		mustContain(t, path, body, want)
 	}
 }
+
+// TestUserTextIsolated: hosters' names, communes and prices shown next to
+// our own text are isolated (<bdi>), so that a right-to-left name cannot
+// reorder the words and punctuation around it.
+func TestUserTextIsolated(t *testing.T) {
+	f := newFixture(t)
+	body := f.page("/recherche?q=pad&near=44600", http.StatusOK)
+	mustContain(t, "results", body, "<bdi>Chaton Nazairien</bdi></a>", " · <bdi>Saint-Nazaire</bdi>", `<p dir="auto">`)
+	body = f.page("/offres/"+strconvI(f.offer["chaton-nazairien/etherpad"].ID), http.StatusOK)
+	mustContain(t, "offer", body, "<bdi>Chaton Nazairien</bdi></a>")
+	body = f.page("/entraide", http.StatusOK)
+	mustContain(t, "entraide", body, "<bdi>Chaton Nazairien</bdi></a>")
+}

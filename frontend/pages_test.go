@@ -25,6 +25,7 @@ var mainPages = []string{
 	"/categories/pad",
 	"/carte",
 	"/entraide",
+	"/entraide/pad",
 	"/a-propos",
 }
 

@@ -22,6 +22,7 @@ func (s *Server) Register(e *echo.Echo) {
 	g.GET("/carte", s.mapPage)
 	g.GET("/entraide", s.entraidePage)
 	g.GET("/entraide/:kind/ouvrir", s.entraideOpen)
+	g.GET("/entraide/:kind", s.entraideKindPage)
 	g.GET("/a-propos", s.aboutPage)
 	g.GET("/flux/hebergeurs.atom", s.hostersFeed)
 	g.GET("/flux/offres.atom", s.offersFeed)
