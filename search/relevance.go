@@ -139,6 +139,7 @@ var (
 	// softwareKeys maps a folded software name or alias to its key.
 	softwareKeys = map[string]softwareInfo{}
 	stopSet      = map[string]bool{}
+	vocabKeys    []string // sorted, for Suggest
 )
 
 func init() {
@@ -174,6 +175,10 @@ func init() {
 			add(n, "", s.Names[0])
 		}
 	}
+	for k := range vocab {
+		vocabKeys = append(vocabKeys, k)
+	}
+	slices.Sort(vocabKeys)
 	for _, g := range synonymGroups {
 		for _, n := range g.Software {
 			if _, ok := softwareKeys[strings.Join(foldedWords(n), " ")]; !ok {
@@ -497,12 +502,7 @@ func Suggest(text string, offered []string) Suggestion {
 			continue
 		}
 		k := min(2, max(1, len(w)/4))
-		keys := make([]string, 0, len(vocab))
-		for key := range vocab {
-			keys = append(keys, key)
-		}
-		slices.Sort(keys)
-		for _, key := range keys {
+		for _, key := range vocabKeys {
 			var ok bool
 			if ok, buf = withinEdits(w, key, k, buf); ok {
 				addCat(vocab[key].cats...)
