@@ -458,11 +458,6 @@ func serviceOnly(units []planUnit) bool {
 	return len(units) > 0
 }
 
-// tiered reports whether some unit names a service or a software.
-func tiered(units []planUnit) bool {
-	return slices.ContainsFunc(units, func(u planUnit) bool { return u.names() })
-}
-
 // Suggestion is what an empty search could try instead, read from what was
 // typed (Suggest).
 type Suggestion struct {
