@@ -519,17 +519,31 @@ func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
 	first.Filter = base + " AND (" + tier + ")"
 	second.Filter = base + " AND NOT (" + tier + ")"
 	offset, size := pageWindow(q)
-	hits, total0, facets, err := m.run(ctx, &first)
-	if err != nil {
-		return Result{}, err
-	}
 	// The second tier's first page gives its count and facets, and on the
-	// first page the hits that follow the first tier's.
+	// first page the hits that follow the first tier's. Both requests go
+	// at once.
 	second.Page = 1
-	more, total1, facets1, err := m.run(ctx, &second)
+	type answer struct {
+		hits   []Document
+		total  int
+		facets map[string]map[string]int
+		err    error
+	}
+	other := make(chan answer, 1)
+	go func() {
+		var a answer
+		a.hits, a.total, a.facets, a.err = m.run(ctx, &second)
+		other <- a
+	}()
+	hits, total0, facets, err := m.run(ctx, &first)
+	a := <-other
 	if err != nil {
 		return Result{}, err
 	}
+	if a.err != nil {
+		return Result{}, a.err
+	}
+	more, total1, facets1 := a.hits, a.total, a.facets
 	if need := size - len(hits); need > 0 && total1 > 0 && offset+len(hits) < maxResults {
 		skip := max(0, offset-total0)
 		if skip > 0 || len(more) < min(need, total1) {

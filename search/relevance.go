@@ -139,6 +139,7 @@ var (
 	// softwareKeys maps a folded software name or alias to its key.
 	softwareKeys = map[string]softwareInfo{}
 	stopSet      = map[string]bool{}
+	vocabKeys    []string // sorted, for Suggest
 )
 
 func init() {
@@ -174,6 +175,10 @@ func init() {
 			add(n, "", s.Names[0])
 		}
 	}
+	for k := range vocab {
+		vocabKeys = append(vocabKeys, k)
+	}
+	slices.Sort(vocabKeys)
 	for _, g := range synonymGroups {
 		for _, n := range g.Software {
 			if _, ok := softwareKeys[strings.Join(foldedWords(n), " ")]; !ok {
@@ -453,11 +458,6 @@ func serviceOnly(units []planUnit) bool {
 	return len(units) > 0
 }
 
-// tiered reports whether some unit names a service or a software.
-func tiered(units []planUnit) bool {
-	return slices.ContainsFunc(units, func(u planUnit) bool { return u.names() })
-}
-
 // Suggestion is what an empty search could try instead, read from what was
 // typed (Suggest).
 type Suggestion struct {
@@ -497,12 +497,7 @@ func Suggest(text string, offered []string) Suggestion {
 			continue
 		}
 		k := min(2, max(1, len(w)/4))
-		keys := make([]string, 0, len(vocab))
-		for key := range vocab {
-			keys = append(keys, key)
-		}
-		slices.Sort(keys)
-		for _, key := range keys {
+		for _, key := range vocabKeys {
 			var ok bool
 			if ok, buf = withinEdits(w, key, k, buf); ok {
 				addCat(vocab[key].cats...)

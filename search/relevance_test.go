@@ -1,7 +1,9 @@
 package search
 
 import (
+	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -86,4 +88,43 @@ func TestSuggest(t *testing.T) {
 	if !slices.Equal(s.Categories, []string{"video-call"}) {
 		t.Errorf("visioconferance: %+v", s)
 	}
+}
+
+// docs/search.md lists softwareTable as is.
+func TestSoftwareTableDocumented(t *testing.T) {
+	b, err := os.ReadFile("../docs/search.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range softwareTable {
+		row := "| " + strings.Join(s.Names, ", ") + " | " + strings.Join(s.Provides, ", ") + " | " + strings.Join(s.Words, ", ") + " |"
+		if !strings.Contains(string(b), row) {
+			t.Errorf("docs/search.md lacks the row %q", row)
+		}
+	}
+}
+
+// FuzzRelevanceText: summaries come from remote nodes and queries from
+// visitors; the text rules must not panic and must keep valid text.
+func FuzzRelevanceText(f *testing.F) {
+	for _, s := range []string{"Pas de visio ici, seulement des pads.", "pad sans créer de compte", "sans", "no", "Chat Noir", "é\xff'"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if out := withoutNegated(s); len(out) > len(s) {
+			t.Errorf("withoutNegated grew %q to %q", s, out)
+		}
+		if out, _ := accessFilter(s); len(out) > len(s) {
+			t.Errorf("accessFilter grew %q to %q", s, out)
+		}
+		for _, u := range planText(s) {
+			if u.start > u.end || u.end > len(s) {
+				t.Errorf("unit %+v out of %q", u, s)
+			}
+		}
+		d := Document{Kind: "offer", Name: s, HosterName: s, Software: s, Summary: s}
+		offerName(&d)
+		servicesOf(&d)
+		Suggest(s, []string{s})
+	})
 }

@@ -242,6 +242,13 @@ func RunContract(t *testing.T, open func(t *testing.T) search.Index) {
 			expectIDs(t, run(t, idx, search.Query{Software: []string{"Jitsi Meet", "BigBlueButton"}}), "o3", "o5")
 			expectIDs(t, run(t, idx, search.Query{Languages: []string{"en"}}), "o8")
 			expectIDs(t, run(t, idx, search.Query{Text: "pad", Departements: []string{"974"}}), "o9")
+			// A category keeps the offers whose software provides it:
+			// Nextcloud offers agendas (docs/search.md).
+			r := run(t, idx, search.Query{Categories: []string{"calendar"}})
+			expectIDs(t, r, "o1", "o4")
+			if r.Facets["service"]["calendar"] != 2 || r.Facets["service"]["cloud"] != 2 || r.Facets["category"]["cloud"] != 2 {
+				t.Errorf("facets of the calendar filter = %v", r.Facets)
+			}
 		})
 		t.Run("geo ordering and distance", func(t *testing.T) {
 			near := NearSaintNazaire
