@@ -3,7 +3,6 @@ package frontend
 import (
 	"context"
 	"strings"
-
 )
 
 // activeFilter is one filter of a search as the visitor sees it: kept as a
@@ -103,4 +102,3 @@ func usefulFacets(groups []facetGroup, total int) []facetGroup {
 	}
 	return out
 }
-

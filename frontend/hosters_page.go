@@ -13,6 +13,7 @@ const hostersPerPage = 50
 type hosterRow struct {
 	Name, Href, Commune, Departement, Status string
 	Offers                                   int
+	Num                                      int // its number on the map page
 }
 
 type hostersData struct {

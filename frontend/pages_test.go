@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"bytes"
+	"fmt"
 	"compress/gzip"
 	"encoding/json"
 	"net/http"
@@ -461,3 +462,25 @@ func TestHealthz(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconvI(n) }
+
+// TestResultsMap: the results map marks the searched place, numbers its
+// dots as the list is numbered, and frames Réunion's inset whole.
+func TestResultsMap(t *testing.T) {
+	f := newFixture(t)
+	body := f.page("/recherche?q=visio&near=97400", http.StatusOK)
+	mustContain(t, "results map", body, "<g class=\"here\" role=\"img\" aria-label=\"Lieu cherché\u00a0: Saint-Denis (97400)\">", `<span class="num" aria-hidden="true">1</span>`,
+		"<title>3. Ti Chaton Péi</title>", `text-anchor="middle">1</text>`, "L&#39;anneau marque le lieu cherché.")
+	m := regexp.MustCompile(`<svg viewBox="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no map")
+	}
+	var x, y, w, h float64
+	fmt.Sscanf(m[1], "%g %g %g %g", &x, &y, &w, &h)
+	for _, in := range f.srv.geo.insets {
+		if in.Code == "974" && (in.X < x || in.Y < y || in.X+in.W > x+w || in.Y+in.H > y+h) {
+			t.Errorf("viewBox %q cuts the 974 inset %+v", m[1], in)
+		}
+	}
+	// Without a place there is no marker.
+	mustNotContain(t, "no place", f.page("/recherche?q=visio", http.StatusOK), `class="here"`)
+}

@@ -81,6 +81,8 @@ func TestPublicPagesAtEveryWidth(t *testing.T) {
 					b.expect(`document.documentElement.scrollWidth <= document.documentElement.clientWidth || `+
 						`[...document.querySelectorAll("body *")].filter(e => !e.closest("svg") && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map(e => e.tagName + "." + e.className).slice(0, 5).join(" ")`, true)
 				}
+				// Map dots are touch targets of 24 px at least, on every screen.
+				b.expect(`[...document.querySelectorAll("figure.map svg a circle")].filter(c => c.getBoundingClientRect().width < 23.5).length`, 0)
 				if p.results && sz.w == 390 {
 					b.expect(`(() => { const h = document.querySelector("ol.hits > li h3"); return !!h && h.getBoundingClientRect().bottom <= innerHeight })()`, true)
 				}
