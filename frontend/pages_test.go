@@ -2,9 +2,9 @@ package frontend
 
 import (
 	"bytes"
-	"fmt"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
