@@ -83,23 +83,23 @@ func (f searchForm) href(l *Localizer, page int) string {
 }
 
 type resultsData struct {
-	Form       searchForm
-	Intro      string
-	Searched   bool
-	Truncated  bool
-	Problem    *searchProblem
-	Place      string
-	Items      []offerItem
-	Total      int
-	Page       int
-	Pages      int
-	Prev       string
-	Next       string
-	Facets     []facetGroup
-	Widen      []link
-	Map        *mapView
-	Active     []activeFilter // filters applied, each removable
-	Unfiltered *unfiltered    // no result with the filters, some without
+	Form      searchForm
+	Intro     string
+	Searched  bool
+	Truncated bool
+	Problem   *searchProblem
+	Place     string
+	Items     []offerItem
+	Total     int
+	Page      int
+	Pages     int
+	Prev      string
+	Next      string
+	Facets    []facetGroup
+	Widen     []link
+	Map       *mapView
+	Active    []activeFilter // filters applied, each removable
+	NoFilter  *unfiltered    // no result with the filters, some without
 }
 
 type searchProblem struct {
@@ -162,7 +162,7 @@ func (s *Server) results(c echo.Context, v *view, f searchForm, truncated bool, 
 		s.fillResults(v, d, resp)
 		d.Active = f.Active(v.L)
 		if d.Total == 0 {
-			d.Unfiltered = s.explainEmpty(c.Request().Context(), v.L, f, d.Active)
+			d.NoFilter = s.explainEmpty(c.Request().Context(), v.L, f, d.Active)
 		}
 	}
 	return s.render(c, status, "results", v)
