@@ -300,6 +300,13 @@ func (b *browser) screenshot(name string) {
 func (b *browser) screenshotAs(name string) {
 	b.t.Helper()
 	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	// Right after a cross-site navigation (back from the entraide redirect)
+	// Chromium may swap the page's renderer and answer "Not attached to an
+	// active page" once: try again shortly.
+	for i := 0; err != nil && strings.Contains(err.Error(), "Not attached") && i < 3; i++ {
+		time.Sleep(300 * time.Millisecond)
+		png, err = chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	}
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
