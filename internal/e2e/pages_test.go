@@ -19,7 +19,9 @@ import (
 
 // publicPage is one page every width check visits. A feature that adds a
 // public page adds a line to publicPages; {hoster:USERNAME} and
-// {offer:QUERY} are replaced with the demo's actual paths.
+// {offer:QUERY} are replaced with the demo's actual paths on the directory,
+// {node:USERNAME} and {actor:USERNAME} with the URLs of that hoster's node
+// home page and of its own page on the node.
 type publicPage struct {
 	name, path string
 	results    bool   // a results list whose first item must be on a phone's first screen
@@ -49,6 +51,8 @@ var publicPages = []publicPage{
 	{name: "entraide", path: "/entraide"},
 	{name: "about", path: "/a-propos"},
 	{name: "not-found", path: "/nulle-part"},
+	{name: "node-home", path: "{node:chaton-nazairien}"},
+	{name: "node-hoster", path: "{actor:chaton-nazairien}", narrow: factsStacked},
 }
 
 // widths are the screens every page is drawn on: a small phone, a common
@@ -78,6 +82,9 @@ func TestPublicPagesAtEveryWidth(t *testing.T) {
 	b := startBrowser(t, ctx, chrome, base, true)
 	for _, p := range publicPages {
 		path := resolvePath(t, base, p.path)
+		if u, err := url.Parse(path); err == nil && u.Host != "" {
+			b.allow(u.Host) // a node of the demo: its real page, not a stand-in
+		}
 		for _, sz := range widths {
 			t.Run(fmt.Sprintf("%s-%d", p.name, sz.w), func(t *testing.T) {
 				b.t = t
@@ -113,17 +120,27 @@ func resolvePath(t *testing.T, base, p string) string {
 	}
 	kind, arg, _ := strings.Cut(strings.Trim(p, "{}"), ":")
 	switch kind {
-	case "hoster":
-		var r struct{ Hosters []struct{ Acct, URL string } }
+	case "hoster", "node", "actor":
+		var r struct{ Hosters []struct{ Acct, URL, Actor string } }
 		getJSON(t, base+"/api/v1/hosters", &r)
 		for _, h := range r.Hosters {
-			if strings.HasPrefix(h.Acct, arg+"@") {
-				u, err := url.Parse(h.URL)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return u.EscapedPath() + rest
+			if !strings.HasPrefix(h.Acct, arg+"@") {
+				continue
 			}
+			u, err := url.Parse(h.URL)
+			if kind != "hoster" {
+				u, err = url.Parse(h.Actor)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch kind {
+			case "node":
+				return u.Scheme + "://" + u.Host + "/" + rest
+			case "actor":
+				return h.Actor + rest
+			}
+			return u.EscapedPath() + rest
 		}
 	case "offer":
 		var r struct{ Hits []struct{ ID string } }
