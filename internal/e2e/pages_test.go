@@ -121,7 +121,9 @@ func resolvePath(t *testing.T, base, p string) string {
 	kind, arg, _ := strings.Cut(strings.Trim(p, "{}"), ":")
 	switch kind {
 	case "hoster", "node", "actor":
-		var r struct{ Hosters []struct{ Acct, URL, Actor string } }
+		var r struct {
+			Hosters []struct{ Acct, URL, Actor string }
+		}
 		getJSON(t, base+"/api/v1/hosters", &r)
 		for _, h := range r.Hosters {
 			if !strings.HasPrefix(h.Acct, arg+"@") {
