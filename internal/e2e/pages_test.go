@@ -100,6 +100,12 @@ func TestPublicPagesAtEveryWidth(t *testing.T) {
 				}
 				// Map dots are touch targets of 24 px at least, on every screen.
 				b.expect(`[...document.querySelectorAll("figure.map svg a circle")].filter(c => c.getBoundingClientRect().width < 23.5).length`, 0)
+				if p.results {
+					// The facets follow the results in the page; on screen too
+					// (below, or to the right), so eye and keyboard agree.
+					b.expect(`(() => { const a = document.querySelector("aside"), h = document.querySelector("ol.hits"); if (!a) return true;
+						const ar = a.getBoundingClientRect(), hr = h.getBoundingClientRect(); return ar.top >= hr.bottom || ar.left >= hr.right })()`, true)
+				}
 				if p.results && sz.w == 390 {
 					b.expect(`(() => { const h = document.querySelector("ol.hits > li h3"); return !!h && h.getBoundingClientRect().bottom <= innerHeight })()`, true)
 				}
