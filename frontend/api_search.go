@@ -3,6 +3,7 @@ package frontend
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"codeberg.org/portee/portee/search"
 	"codeberg.org/portee/portee/search/gazetteer"
@@ -43,9 +44,9 @@ func (s *Server) apiSearch(c echo.Context) error {
 	var le *search.PlaceError
 	switch {
 	case errors.As(err, &pe):
-		return c.JSON(http.StatusBadRequest, apiError{Error: pe.Error(), Param: pe.Param})
+		return c.JSON(http.StatusBadRequest, apiError{Error: apiParamMessage(pe), Param: pe.Param})
 	case errors.As(err, &le):
-		body := apiError{Error: le.Error(), Param: "near"}
+		body := apiError{Error: strings.TrimPrefix(le.Error(), "search: "), Param: "near"}
 		if le.Ambiguous {
 			body.Candidates = summaries(le.Candidates)
 		} else {
@@ -58,4 +59,22 @@ func (s *Server) apiSearch(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, resp)
+}
+
+// apiParamMessage is a parameter error in English, the API's one language:
+// the search package words its reasons "français / English" for both the
+// pages and the API; the API keeps the English part.
+func apiParamMessage(pe *search.ParamError) string {
+	reason := pe.Reason
+	prefix := ""
+	// A reason about one value starts with that value: `"x" : …`.
+	if strings.HasPrefix(reason, `"`) {
+		if i := strings.Index(reason, `" : `); i > 0 {
+			prefix, reason = reason[:i+1]+": ", reason[i+4:]
+		}
+	}
+	if i := strings.LastIndex(reason, " / "); i >= 0 {
+		reason = reason[i+3:]
+	}
+	return pe.Param + ": " + prefix + reason
 }

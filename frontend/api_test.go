@@ -3,9 +3,13 @@ package frontend
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"codeberg.org/portee/portee/catalog"
 )
@@ -142,11 +146,15 @@ func TestOpenAPI(t *testing.T) {
 		if err := json.Unmarshal([]byte(f.page(samplePath(path)+"?near=44600", http.StatusOK)), &body); err != nil {
 			t.Fatal(err)
 		}
-		conforms(t, doc, path, schema, body)
+		for _, p := range validateSchema(doc, path, schema, body) {
+			t.Error(p)
+		}
 	}
 	var e any
 	json.Unmarshal(f.get("/api/v1/search?near=saint+nazair").Body.Bytes(), &e)
-	conforms(t, doc, "422", map[string]any{"$ref": "#/components/schemas/Error"}, e)
+	for _, p := range validateSchema(doc, "422", map[string]any{"$ref": "#/components/schemas/Error"}, e) {
+		t.Error(p)
+	}
 }
 
 func resolve(doc map[string]any, ref string) map[string]any {
@@ -160,68 +168,6 @@ func resolve(doc map[string]any, ref string) map[string]any {
 	}
 	m, _ := cur.(map[string]any)
 	return m
-}
-
-// conforms checks types and required properties, the subset of JSON
-// Schema the document uses.
-func conforms(t *testing.T, doc map[string]any, at string, schema any, v any) {
-	t.Helper()
-	s, _ := schema.(map[string]any)
-	if ref, ok := s["$ref"].(string); ok {
-		s = resolve(doc, ref)
-	}
-	if v == nil && s["nullable"] == true {
-		return
-	}
-	if all, ok := s["allOf"].([]any); ok {
-		if v == nil && s["nullable"] == true {
-			return
-		}
-		for _, sub := range all {
-			conforms(t, doc, at, sub, v)
-		}
-		return
-	}
-	switch s["type"] {
-	case "object":
-		m, ok := v.(map[string]any)
-		if !ok {
-			t.Errorf("%s: %T is not an object", at, v)
-			return
-		}
-		for _, r := range asList(s["required"]) {
-			if _, ok := m[r.(string)]; !ok {
-				t.Errorf("%s: required %q missing", at, r)
-			}
-		}
-		props, _ := s["properties"].(map[string]any)
-		for k, val := range m {
-			if p, ok := props[k]; ok {
-				conforms(t, doc, at+"."+k, p, val)
-			} else if s["additionalProperties"] == nil {
-				t.Errorf("%s: undocumented property %q", at, k)
-			} else {
-				conforms(t, doc, at+"."+k, s["additionalProperties"], val)
-			}
-		}
-	case "array":
-		l, ok := v.([]any)
-		if !ok {
-			t.Errorf("%s: %T is not an array", at, v)
-			return
-		}
-		for i, x := range l {
-			conforms(t, doc, at+"["+itoa(int64(i))+"]", s["items"], x)
-		}
-	case "string":
-		if _, ok := v.(string); !ok {
-			t.Errorf("%s: %T is not a string", at, v)
-		}
-	case "number", "integer":
-		if _, ok := v.(float64); !ok {
-			t.Errorf("%s: %T is not a number", at, v)
-		}
-	}
 }
 
 func asList(v any) []any { l, _ := v.([]any); return l }
@@ -282,4 +228,85 @@ func TestFeeds(t *testing.T) {
 	}
 	home := f.page("/", http.StatusOK)
 	mustContain(t, "home", home, `<link rel="alternate" type="application/atom&#43;xml" href="/flux/offres.atom"`)
+}
+
+// TestFeedDatesAndConditionalGet: no entry is updated before it is
+// published, and a reader polling with the validators it was given gets
+// 304 and no body.
+func TestFeedDatesAndConditionalGet(t *testing.T) {
+	f := newFixture(t)
+	for _, p := range []string{"/flux/hebergeurs.atom", "/flux/offres.atom"} {
+		rec := f.get(p)
+		var feed struct {
+			Entries []struct {
+				ID        string `xml:"id"`
+				Updated   string `xml:"updated"`
+				Published string `xml:"published"`
+			} `xml:"entry"`
+		}
+		if err := xml.Unmarshal(rec.Body.Bytes(), &feed); err != nil || len(feed.Entries) == 0 {
+			t.Fatalf("%s: %v (%d entries)", p, err, len(feed.Entries))
+		}
+		for _, e := range feed.Entries {
+			pub, err1 := time.Parse(time.RFC3339, e.Published)
+			upd, err2 := time.Parse(time.RFC3339, e.Updated)
+			if err1 != nil || err2 != nil || upd.Before(pub) {
+				t.Errorf("%s: %s published %s, updated %s", p, e.ID, e.Published, e.Updated)
+			}
+		}
+		h := rec.Header()
+		etag, lm := h.Get("ETag"), h.Get("Last-Modified")
+		if !strings.HasPrefix(etag, `"`) || lm == "" || !strings.Contains(h.Get("Cache-Control"), "max-age=") {
+			t.Fatalf("%s: validators %q %q %q", p, etag, lm, h.Get("Cache-Control"))
+		}
+		if r := f.get(p, "If-None-Match", etag); r.Code != http.StatusNotModified || r.Body.Len() != 0 || r.Header().Get("ETag") != etag {
+			t.Errorf("%s If-None-Match: %d, %d bytes", p, r.Code, r.Body.Len())
+		}
+		if r := f.get(p, "If-None-Match", `"other", `+etag); r.Code != http.StatusNotModified {
+			t.Errorf("%s If-None-Match list: %d", p, r.Code)
+		}
+		if r := f.get(p, "If-None-Match", `"stale"`); r.Code != http.StatusOK {
+			t.Errorf("%s stale ETag: %d", p, r.Code)
+		}
+		if r := f.get(p, "If-Modified-Since", lm); r.Code != http.StatusNotModified {
+			t.Errorf("%s If-Modified-Since: %d", p, r.Code)
+		}
+		old := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Format(http.TimeFormat)
+		if r := f.get(p, "If-Modified-Since", old); r.Code != http.StatusOK {
+			t.Errorf("%s old If-Modified-Since: %d", p, r.Code)
+		}
+		// Another language is another body and another ETag.
+		if en := f.get(p, "Accept-Language", "en"); en.Header().Get("ETag") == etag {
+			t.Errorf("%s: the same ETag in English", p)
+		}
+	}
+}
+
+// TestCountsAgree: the home page, the hosters page and the offers feed
+// count the same offers, local-only ones included, and the home page says
+// what it counts.
+func TestCountsAgree(t *testing.T) {
+	f := newFixture(t)
+	oc, err := f.store.CountListedOffers(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := f.page("/hebergeurs", http.StatusOK)
+	sum := 0
+	for _, m := range regexp.MustCompile(`<td class="n">(\d+)</td>`).FindAllStringSubmatch(body, -1) {
+		n, _ := strconv.Atoi(m[1])
+		sum += n
+	}
+	var feed struct {
+		Entries []struct{ ID string } `xml:"entry"`
+	}
+	if err := xml.Unmarshal(f.get("/flux/offres.atom").Body.Bytes(), &feed); err != nil {
+		t.Fatal(err)
+	}
+	if oc.Total != sum || oc.Total != len(feed.Entries) || oc.Local != 1 {
+		t.Errorf("catalog %+v, hosters page %d, feed %d", oc, sum, len(feed.Entries))
+	}
+	home := f.page("/", http.StatusOK)
+	mustContain(t, "home", home, fmt.Sprintf("5 hébergeurs, %d services, dont 1 réservé aux habitants d&#39;un territoire", sum),
+		"Sont comptés les hébergeurs de la liste et tous leurs services publiés.")
 }

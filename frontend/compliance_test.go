@@ -215,8 +215,8 @@ func TestComplianceCSV(t *testing.T) {
 func TestStatisticsPage(t *testing.T) {
 	f := newFixture(t)
 	body := f.page("/statistiques", http.StatusOK)
-	// Visible: 5 hosters (not the gone one, not the hidden one) and their 9 offers.
-	mustContain(t, "statistics", body, "<h1>Statistiques</h1>", "5 hébergeurs visibles dans l&#39;annuaire proposent 9 services",
+	// Visible: 5 hosters (not the gone one, not the hidden one) and their 10 offers.
+	mustContain(t, "statistics", body, "<h1>Statistiques</h1>", "5 hébergeurs visibles dans l&#39;annuaire proposent 10 services",
 		`<svg class="chart"`, `aria-hidden="true"`, "<polyline", `<th scope="row">Etherpad</th><td class="n">4</td><td>2.1.1 (4)</td>`,
 		`<th scope="row">Pays de la Loire</th>`, `href="/conformite"`)
 	// Each chart is followed by its table.
@@ -224,7 +224,7 @@ func TestStatisticsPage(t *testing.T) {
 		t.Errorf("%d charts, %d tables", charts, tables)
 	}
 	en := f.page("/statistiques?lang=en", http.StatusOK)
-	mustContain(t, "statistics en", en, "<h1>Statistics</h1>", "5 hosters visible in the directory offer 9 services", "The 20 most common software")
+	mustContain(t, "statistics en", en, "<h1>Statistics</h1>", "5 hosters visible in the directory offer 10 services", "The 20 most common software")
 	mustNotContain(t, "statistics", body, "Chaton Discret", "Chaton Parti")
 }
 

@@ -1,9 +1,13 @@
 package frontend
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"codeberg.org/portee/portee/catalog"
@@ -61,6 +65,16 @@ type atomCateg struct {
 
 func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// entryTimes: an entry is published when the directory first saw it; its
+// remote "updated" date can be older (a hoster that existed before the
+// directory followed it), and Atom wants updated never before published.
+func entryTimes(created, updated time.Time) (published, upd time.Time) {
+	if updated.Before(created) {
+		return created, created
+	}
+	return created, updated
+}
+
 // hostersFeed is the newest visible hosters, by the date the directory
 // first saw them.
 func (s *Server) hostersFeed(c echo.Context) error {
@@ -74,13 +88,14 @@ func (s *Server) hostersFeed(c echo.Context) error {
 	f := s.newFeed(l, "/flux/hebergeurs.atom", l.T("feed.hosters_title"))
 	for i := range hs {
 		h := &hs[i]
-		e := atomEntry{ID: h.ActorID, Title: h.Name, Updated: atomTime(h.Updated), Published: atomTime(h.CreatedAt),
+		published, updated := entryTimes(h.CreatedAt, h.Updated)
+		e := atomEntry{ID: h.ActorID, Title: h.Name, Updated: atomTime(updated), Published: atomTime(published),
 			Links:  []atomLink{{Rel: "alternate", Type: "text/html", Href: s.cfg.BaseURL + hosterHref(l, h.Acct())}},
 			Author: atomPerson{Name: h.Name, URI: h.ActorID}}
 		if h.Summary != "" {
 			e.Summary = &atomText{Type: "text", Body: h.Summary}
 		}
-		f.add(e, h.Updated)
+		f.add(e, updated)
 	}
 	return s.writeFeed(c, f)
 }
@@ -108,8 +123,9 @@ func (s *Server) offersFeed(c echo.Context) error {
 		if !h.Discoverable || h.Status == catalog.HosterGone || len(f.Entries) >= feedSize {
 			continue
 		}
+		published, updated := entryTimes(o.CreatedAt, o.Updated)
 		e := atomEntry{ID: o.ObjectID, Title: l.T("feed.offer_entry", o.Name, h.Name),
-			Updated: atomTime(o.Updated), Published: atomTime(o.CreatedAt),
+			Updated: atomTime(updated), Published: atomTime(published),
 			Links: []atomLink{{Rel: "alternate", Type: "text/html", Href: s.cfg.BaseURL + offerHref(l, o.ID)},
 				{Rel: "related", Href: o.URL}},
 			Author: atomPerson{Name: h.Name, URI: h.ActorID}}
@@ -119,7 +135,7 @@ func (s *Server) offersFeed(c echo.Context) error {
 		if o.Summary != "" {
 			e.Summary = &atomText{Type: "text", Body: o.Summary}
 		}
-		f.add(e, o.Updated)
+		f.add(e, updated)
 	}
 	return s.writeFeed(c, f)
 }
@@ -143,6 +159,40 @@ func (s *Server) writeFeed(c echo.Context, f *atomFeed) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Add("Vary", "Accept-Language")
-	return c.Blob(http.StatusOK, "application/atom+xml; charset=utf-8", append([]byte(xml.Header), b...))
+	body := append([]byte(xml.Header), b...)
+	updated, _ := time.Parse(time.RFC3339, f.Updated)
+	return writeCached(c, "application/atom+xml; charset=utf-8", body, updated)
+}
+
+// feedMaxAge is how long a reader may keep a feed without asking again;
+// after that a conditional GET costs it a 304 and no body.
+const feedMaxAge = 5 * time.Minute
+
+// writeCached answers with validators (a strong ETag of the body, and
+// Last-Modified) and honours If-None-Match, then If-Modified-Since, with
+// 304 Not Modified (RFC 9110 §13.2.2).
+func writeCached(c echo.Context, contentType string, body []byte, modified time.Time) error {
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	h := c.Response().Header()
+	h.Add("Vary", "Accept-Language")
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int(feedMaxAge.Seconds())))
+	if !modified.IsZero() && modified.Unix() > 0 {
+		h.Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
+	}
+	req := c.Request()
+	if inm := req.Header.Get("If-None-Match"); inm != "" {
+		for _, t := range strings.Split(inm, ",") {
+			t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+			if t == etag || t == "*" {
+				return c.NoContent(http.StatusNotModified)
+			}
+		}
+	} else if ims := req.Header.Get("If-Modified-Since"); ims != "" && h.Get("Last-Modified") != "" {
+		if t, err := http.ParseTime(ims); err == nil && !modified.Truncate(time.Second).After(t) {
+			return c.NoContent(http.StatusNotModified)
+		}
+	}
+	return c.Blob(http.StatusOK, contentType, body)
 }

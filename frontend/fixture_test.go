@@ -97,6 +97,10 @@ func newFixture(t testing.TB) *fixture {
 		o.Price = `<u>0 €</u>`
 	})
 	add(pei, "jitsi", "video-call", func(o *catalog.Offer) { none(o); o.Load = catalog.LoadFull })
+	add(erdre, "nuage-local", "cloud", func(o *catalog.Offer) {
+		o.Name = "Nuage des bords d'Erdre"
+		o.Audience, o.AreaDepartements = catalog.AudienceLocal, catalog.StringList{"44"}
+	})
 	add(down, "pad", "pad", none)
 	add(gone, "pad", "pad", none)
 	add(hidden, "pad", "pad", none)

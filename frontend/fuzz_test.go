@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -31,6 +32,41 @@ func FuzzSearchPage(f *testing.F) {
 		api := fx.get("/api/v1/search?" + v.Encode())
 		if api.Code >= 500 {
 			t.Fatalf("%v: API status %d", v, api.Code)
+		}
+	})
+}
+
+// FuzzFeedConditionalGet: whatever validators a feed reader sends, the feed
+// answers 200 with a body or 304 without one.
+func FuzzFeedConditionalGet(f *testing.F) {
+	fx := newFixture(f)
+	etag := fx.get("/flux/offres.atom").Header().Get("ETag")
+	for _, s := range [][2]string{{etag, ""}, {"", "Mon, 23 Nov 2026 10:00:00 GMT"}, {`W/` + etag + `, "x"`, "garbage"},
+		{"*", ""}, {`"`, "Mon, 02 Jan 2006 15:04:05 MST"}, {",,,", "\x00"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, inm, ims string) {
+		var h []string
+		if inm != "" {
+			h = append(h, "If-None-Match", inm)
+		}
+		if ims != "" {
+			h = append(h, "If-Modified-Since", ims)
+		}
+		req, err := http.NewRequest(http.MethodGet, "/flux/offres.atom", nil)
+		if err != nil {
+			t.Skip()
+		}
+		for i := 0; i+1 < len(h); i += 2 {
+			req.Header[h[i]] = []string{h[i+1]}
+		}
+		rec := httptest.NewRecorder()
+		fx.e.ServeHTTP(rec, req)
+		switch {
+		case rec.Code == http.StatusOK && rec.Body.Len() > 0:
+		case rec.Code == http.StatusNotModified && rec.Body.Len() == 0:
+		default:
+			t.Fatalf("If-None-Match %q, If-Modified-Since %q: %d with %d bytes", inm, ims, rec.Code, rec.Body.Len())
 		}
 	})
 }

@@ -12,6 +12,7 @@ type homeData struct {
 	Form            searchForm
 	Categories      []categoryTile
 	Hosters, Offers int
+	LocalOffers     int // of Offers, those for a local area only
 }
 
 type categoryTile struct {
@@ -31,9 +32,15 @@ func (s *Server) homePage(c echo.Context) error {
 		return err
 	}
 	d.Hosters = n
+	// The totals come from the catalog, as on the hosters page and in the
+	// feeds; a search without a place leaves out local-only offers.
+	oc, err := s.store.CountListedOffers(ctx)
+	if err != nil {
+		return err
+	}
+	d.Offers, d.LocalOffers = oc.Total, oc.Local
 	counts := map[string]int{}
 	if resp, err := s.search.Search(ctx, search.Request{PerPage: "1"}); err == nil {
-		d.Offers = resp.Total
 		// A tile counts the offers that provide its service, an offer of
 		// Nextcloud on the agenda tile too, as its category page finds them.
 		counts = resp.Facets["service"]

@@ -140,10 +140,8 @@ func (s *Server) renderHoster(c echo.Context, h *catalog.Hoster) error {
 	}
 	if h.HasCoords() {
 		if x, y, ok := s.geo.Project(*h.Latitude, *h.Longitude); ok {
-			vb, scale := s.geo.view([][2]float64{{x, y}}, true, 260)
-			d.Map = &mapView{ViewBox: vb, Base: s.assets.URL("france.svg"), W: mapWidth, H: mapHeight,
-				Label: v.L.T("map.label_hoster"),
-				Dots:  []mapDot{{X: num(x), Y: num(y), R: num(9 * scale), Href: v.L.URL(c.Request().URL.Path), Label: h.Name}}}
+			d.Map = s.geo.newMapView([][2]float64{{x, y}}, 260, s.assets.URL("france.svg"), v.L.T("map.label_hoster"))
+			d.Map.dot(x, y, v.L.URL(c.Request().URL.Path), h.Name, "")
 			v.MapFooter = true
 		}
 	}

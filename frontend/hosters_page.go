@@ -14,6 +14,7 @@ type hosterRow struct {
 	Name, Href, Commune, Departement, Status string
 	Offers                                   int
 	Source                                   string // knownSource
+	Num                                      int    // its number on the map page
 }
 
 type hostersData struct {

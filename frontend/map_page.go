@@ -1,9 +1,9 @@
 package frontend
 
 import (
-	"math"
 	"net/http"
 	"sort"
+	"strconv"
 
 	"codeberg.org/portee/portee/catalog"
 	"codeberg.org/portee/portee/search/gazetteer"
@@ -41,8 +41,7 @@ func (s *Server) mapPage(c echo.Context) error {
 	v := s.newView(c, "map")
 	v.Title = v.L.T("map.title")
 	v.MapFooter = true
-	d := &mapData{Map: &mapView{Base: s.assets.URL("france.svg"), W: mapWidth, H: mapHeight, Label: v.L.T("map.label")}}
-	d.Map.ViewBox, _ = s.geo.view(nil, false, 0)
+	d := &mapData{Map: s.geo.newMapView(nil, 0, s.assets.URL("france.svg"), v.L.T("map.label"))}
 	byDep := map[string]*mapDep{}
 	type located struct {
 		x, y float64
@@ -73,10 +72,33 @@ func (s *Server) mapPage(c echo.Context) error {
 		}
 	}
 	d.Count = len(dots)
+	for _, dep := range byDep {
+		d.Deps = append(d.Deps, *dep)
+	}
+	sort.Slice(d.Deps, func(i, j int) bool {
+		if (d.Deps[i].Code == "") != (d.Deps[j].Code == "") {
+			return d.Deps[j].Code == ""
+		}
+		return d.Deps[i].Code < d.Deps[j].Code
+	})
 	if len(dots) <= mapDotsMax {
+		// The dots carry the numbers of the list by département below.
+		nums := map[string]int{}
+		n := 0
+		for i := range d.Deps {
+			for j := range d.Deps[i].Hosters {
+				n++
+				d.Deps[i].Hosters[j].Num = n
+				nums[d.Deps[i].Hosters[j].Href] = n
+			}
+		}
 		for _, p := range dots {
-			d.Map.Dots = append(d.Map.Dots, mapDot{X: num(p.x), Y: num(p.y), R: "6",
-				Href: hosterHref(v.L, p.h.Acct()), Label: p.h.Name + sourceLabel(v.L, p.h.Source)})
+			href := hosterHref(v.L, p.h.Acct())
+			num := ""
+			if k := nums[href]; k > 0 {
+				num = strconv.Itoa(k)
+			}
+			d.Map.dot(p.x, p.y, href, p.h.Name+sourceLabel(v.L, p.h.Source), num)
 		}
 	} else {
 		d.Grouped = true
@@ -93,20 +115,10 @@ func (s *Server) mapPage(c echo.Context) error {
 			if !ok {
 				continue
 			}
-			d.Map.Dots = append(d.Map.Dots, mapDot{X: num(x), Y: num(y), R: num(4 + 2*math.Sqrt(float64(n))),
-				Href:  v.L.URL("/recherche", "near", dep.Code),
-				Label: v.L.T("map.dep_dot", dep.Code+" "+dep.Name, v.L.N("entraide.hosters", n))})
+			d.Map.dot(x, y, v.L.URL("/recherche", "near", dep.Code),
+				v.L.T("map.dep_dot", dep.Code+" "+dep.Name, v.L.N("entraide.hosters", n)), strconv.Itoa(n))
 		}
 	}
-	for _, dep := range byDep {
-		d.Deps = append(d.Deps, *dep)
-	}
-	sort.Slice(d.Deps, func(i, j int) bool {
-		if (d.Deps[i].Code == "") != (d.Deps[j].Code == "") {
-			return d.Deps[j].Code == ""
-		}
-		return d.Deps[i].Code < d.Deps[j].Code
-	})
 	v.Data = d
 	return s.render(c, http.StatusOK, "map", v)
 }

@@ -300,48 +300,157 @@ func (g *mapGeometry) baseSVG() []byte {
 
 func num(f float64) string { return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64) }
 
-// mapDot is one link on a page map.
+// mapMinPx is the narrowest a page map is ever drawn (CSS keeps it so: a
+// 320 px phone leaves 288 px); dots and labels are sized for it, so that a
+// dot is a touch target of at least 24 px on every screen.
+const (
+	mapMinPx    = 280.0
+	dotMinPx    = 24.0
+	mapLabelPx  = 13.0
+	mapAspect   = float64(mapWidth) / float64(mapHeight)
+	pointPadPx  = 16.0 // room around a dot inside the frame
+	fitMaxSteps = 6
+)
+
+// mapDot is one link on a page map: a numbered dot when Num is set (the
+// number of the result or list line it stands for).
 type mapDot struct {
 	X, Y  string
 	Href  string
 	Label string
 	R     string
+	Num   string
+	FontY string // baseline of the number
+	Font  string
 }
 
-// mapView is what the templates draw: a viewBox on the base map and dots.
+// mapHere marks the searched place.
+type mapHere struct {
+	X, Y, R, Font, LabelX, LabelY string
+	Label, Anchor                 string
+}
+
+// mapView is what the templates draw: a viewBox on the base map, dots and
+// the searched place.
 type mapView struct {
 	ViewBox string
 	Dots    []mapDot
+	Here    *mapHere
 	Label   string
 	Base    string // URL of the base map
 	W, H    int
+	unit    float64 // map units per CSS pixel at the narrowest drawing
+	right   float64 // right edge of the frame, in map units
 }
 
+// newMapView frames points (nil: the whole map) and returns a view ready
+// for dots.
+func (g *mapGeometry) newMapView(points [][2]float64, minW float64, base, label string) *mapView {
+	vb, vw := g.view(points, len(points) > 0, minW)
+	var vx float64
+	fmt.Sscanf(vb, "%g", &vx)
+	return &mapView{ViewBox: vb, Base: base, W: mapWidth, H: mapHeight, Label: label, unit: vw / mapMinPx, right: vx + vw}
+}
+
+// dot adds a link at (x, y); num is shown inside the dot ("" for none).
+func (m *mapView) dot(x, y float64, href, label, num string) {
+	r := dotMinPx / 2 * m.unit
+	font := mapLabelPx * m.unit
+	if len(num) > 2 {
+		font *= 0.8
+	}
+	m.Dots = append(m.Dots, mapDot{X: num2(x), Y: num2(y), R: num2(r), Href: href, Label: label, Num: num,
+		FontY: num2(y + font*0.36), Font: num2(font)})
+}
+
+// here marks the searched place with a labelled ring.
+func (m *mapView) here(x, y float64, label string) {
+	r := dotMinPx / 2 * m.unit
+	font := mapLabelPx * m.unit
+	m.Here = &mapHere{X: num2(x), Y: num2(y), R: num2(r * 0.75), Font: num2(font), Label: label,
+		LabelX: num2(x + r), LabelY: num2(y - r*0.9), Anchor: "start"}
+	// A label that would run off the frame's right edge goes to the left.
+	if x+r+0.6*font*float64(len([]rune(label))) > m.right {
+		m.Here.LabelX, m.Here.Anchor = num2(x-r), "end"
+	}
+}
+
+func num2(f float64) string { return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64) }
+
 // view frames the given points: the whole map when zoom is false or there
-// is nothing to frame, else their bounding box with a margin and a minimum
-// size, so a single hoster is shown with its surroundings.
-func (g *mapGeometry) view(points [][2]float64, zoom bool, minW float64) (vb string, scale float64) {
+// is nothing to frame, else their bounding box with room for the dots, at
+// least minW wide and in the map's proportions. An overseas inset is never
+// cut: an inset holding a point is framed whole, and an inset the frame
+// touches is taken in whole too. vw is the frame's width in map units.
+func (g *mapGeometry) view(points [][2]float64, zoom bool, minW float64) (vb string, vw float64) {
+	full := fmt.Sprintf("0 0 %d %d", mapWidth, mapHeight)
 	if !zoom || len(points) == 0 {
-		return fmt.Sprintf("0 0 %d %d", mapWidth, mapHeight), 1
+		return full, mapWidth
 	}
-	x0, y0, x1, y1 := points[0][0], points[0][1], points[0][0], points[0][1]
-	for _, p := range points[1:] {
-		x0, x1 = math.Min(x0, p[0]), math.Max(x1, p[0])
-		y0, y1 = math.Min(y0, p[1]), math.Max(y1, p[1])
+	type box struct{ x0, y0, x1, y1 float64 }
+	union := func(a, b box) box {
+		return box{math.Min(a.x0, b.x0), math.Min(a.y0, b.y0), math.Max(a.x1, b.x1), math.Max(a.y1, b.y1)}
 	}
-	w, h := x1-x0, y1-y0
-	side := math.Max(math.Max(w, h)*1.3, minW)
-	cx, cy := (x0+x1)/2, (y0+y1)/2
-	ratio := float64(mapHeight) / float64(mapWidth)
-	vw, vh := side, side*ratio
-	if h*1.3 > vh {
-		vh = h * 1.3
-		vw = vh / ratio
+	frame := func(in insetPath) box { return box{in.X, in.Y, in.X + in.W, in.Y + in.H} }
+	var need box
+	for i, p := range points {
+		b := box{p[0], p[1], p[0], p[1]}
+		for _, in := range g.insets {
+			if f := frame(in); p[0] >= f.x0 && p[0] <= f.x1 && p[1] >= f.y0 && p[1] <= f.y1 {
+				b = f
+			}
+		}
+		if i == 0 {
+			need = b
+		} else {
+			need = union(need, b)
+		}
 	}
-	vx := math.Max(0, math.Min(cx-vw/2, float64(mapWidth)-vw))
-	vy := math.Max(0, math.Min(cy-vh/2, float64(mapHeight)-vh))
-	if vw >= mapWidth {
-		return fmt.Sprintf("0 0 %d %d", mapWidth, mapHeight), 1
+	var vx, vy, vh float64
+	// Limits that keep the frame off the insets it does not need: it
+	// slides right of the inset column, or stops above or below an inset.
+	left, top, bottom := 0.0, 0.0, float64(mapHeight)
+	for range fitMaxSteps {
+		w, h := need.x1-need.x0, need.y1-need.y0
+		least := math.Max(w, h*mapAspect)
+		vw = math.Max(least, minW)
+		pad := pointPadPx * vw / mapMinPx
+		vw = math.Max(math.Max(w+2*pad, (h+2*pad)*mapAspect), minW)
+		if limit := math.Min(float64(mapWidth)-left, (bottom-top)*mapAspect); vw > limit {
+			vw = math.Max(limit, least)
+		}
+		if vw >= mapWidth {
+			return full, mapWidth
+		}
+		vh = vw / mapAspect
+		if vh > bottom-top+0.01 || vw > float64(mapWidth)-left+0.01 {
+			top, bottom, left = 0, float64(mapHeight), 0 // the limits cannot hold: take the insets in
+		}
+		vx = math.Max(left, math.Min((need.x0+need.x1)/2-vw/2, float64(mapWidth)-vw))
+		vy = math.Max(top, math.Min((need.y0+need.y1)/2-vh/2, bottom-vh))
+		grown := false
+		for _, in := range g.insets {
+			f := frame(in)
+			touches := f.x0 < vx+vw && f.x1 > vx && f.y0 < vy+vh && f.y1 > vy
+			inside := f.x0 >= vx && f.x1 <= vx+vw && f.y0 >= vy && f.y1 <= vy+vh
+			if !touches || inside || (f.x0 >= need.x0 && f.x1 <= need.x1 && f.y0 >= need.y0 && f.y1 <= need.y1) {
+				continue
+			}
+			grown = true
+			switch {
+			case need.x0 >= f.x1+1 && f.x1+1+vw <= mapWidth && left == 0:
+				left = f.x1 + 1
+			case f.y1 <= need.y0 && top == 0:
+				top = f.y1 + 0.5
+			case f.y0 >= need.y1 && bottom == mapHeight:
+				bottom = f.y0 - 0.5
+			default:
+				need = union(need, f)
+			}
+		}
+		if !grown {
+			break
+		}
 	}
-	return fmt.Sprintf("%s %s %s %s", num(vx), num(vy), num(vw), num(vh)), vw / mapWidth
+	return fmt.Sprintf("%s %s %s %s", num(vx), num(vy), num(vw), num(vh)), vw
 }

@@ -1,6 +1,8 @@
 package frontend
 
 import (
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -46,8 +48,59 @@ func TestMapGeometry(t *testing.T) {
 	if vb, _ := g.view(nil, true, 200); vb != "0 0 980 800" {
 		t.Errorf("empty view %q", vb)
 	}
-	if vb, scale := g.view([][2]float64{{300, 300}}, true, 200); scale >= 1 || !strings.HasPrefix(vb, "200 ") {
-		t.Errorf("one point view %q %v", vb, scale)
+	if vb, vw := g.view([][2]float64{{300, 300}}, true, 200); vw >= mapWidth || !strings.HasPrefix(vb, "200 ") {
+		t.Errorf("one point view %q %v", vb, vw)
+	}
+}
+
+// TestMapViewNeverCutsAnInset: a frame holding an overseas point holds its
+// whole inset, and any inset it touches is whole too (the results map once
+// zoomed onto an empty Guyane box with Réunion cut off).
+func TestMapViewNeverCutsAnInset(t *testing.T) {
+	g, err := newMapGeometry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(lat, lon float64) [2]float64 {
+		x, y, ok := g.Project(lat, lon)
+		if !ok {
+			t.Fatalf("(%v,%v) off the map", lat, lon)
+		}
+		return [2]float64{x, y}
+	}
+	reunion, guadeloupe, mayotte := at(-20.88, 55.45), at(16.24, -61.53), at(-12.78, 45.23)
+	nantes, brest, ajaccio := at(47.2184, -1.5536), at(48.39, -4.49), at(41.92, 8.74)
+	for name, pts := range map[string][][2]float64{
+		"réunion": {reunion}, "guadeloupe": {guadeloupe}, "mayotte": {mayotte},
+		"réunion and nantes": {reunion, nantes}, "brest": {brest}, "ajaccio": {ajaccio}, "nantes": {nantes},
+		"guadeloupe and mayotte": {guadeloupe, mayotte},
+	} {
+		vb, vw := g.view(pts, true, 220)
+		var x, y, w, h float64
+		if _, err := fmt.Sscanf(vb, "%g %g %g %g", &x, &y, &w, &h); err != nil {
+			t.Fatalf("%s: viewBox %q", name, vb)
+		}
+		if math.Abs(w-vw) > 0.1 || math.Abs(w/h-mapAspect) > 0.01 {
+			t.Errorf("%s: viewBox %q, width %v", name, vb, vw)
+		}
+		for _, in := range g.insets {
+			touches := in.X < x+w && in.X+in.W > x && in.Y < y+h && in.Y+in.H > y
+			inside := in.X >= x-0.1 && in.X+in.W <= x+w+0.1 && in.Y >= y-0.1 && in.Y+in.H <= y+h+0.1
+			if touches && !inside {
+				t.Errorf("%s: viewBox %q cuts inset %s", name, vb, in.Code)
+			}
+		}
+		pad := dotMinPx / 2 * vw / mapMinPx
+		for _, p := range pts {
+			if p[0]-pad < x || p[0]+pad > x+w || p[1]-pad < y || p[1]+pad > y+h {
+				t.Errorf("%s: dot at %v not whole in %q", name, p, vb)
+			}
+		}
+		if name == "nantes" || name == "brest" || name == "réunion" {
+			if vw > 400 {
+				t.Errorf("%s: frame %q is not zoomed", name, vb)
+			}
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -282,7 +283,7 @@ func TestHosterPage(t *testing.T) {
 	h := f.hoster["chaton-nazairien"]
 	body := f.page("/hebergeurs/chaton-nazairien@nazairien.example", http.StatusOK)
 	mustContain(t, "hoster", body, "<h1>Chaton Nazairien</h1>", `<span class="acct">@chaton-nazairien@<wbr>nazairien.<wbr>example</span>`, "Suivre sur le fédivers",
-		"membre depuis le 1 juin 2019", "portée n° 8", "actif", "vu le 23 novembre 2026",
+		"membre depuis le 1 juin 2019", "admis avec la 8e vague d&#39;adhésion", "actif", "serveur joint par l&#39;annuaire le 23 novembre 2026",
 		`<link rel="alternate" type="application/activity&#43;json" href="`+h.ActorID+`">`,
 		"Pad de l&#39;estuaire", "Engagements de la charte", "Contours\u00a0: Natural Earth", "contact@nazairien.example", "12 rue de la Paix")
 	// The axis table counts the declaration's answers from the stored charter.
@@ -295,7 +296,8 @@ func TestHosterPage(t *testing.T) {
 		t.Errorf("no axis row with counts")
 	}
 	en := f.page("/hebergeurs/chaton-nazairien@nazairien.example?lang=en", http.StatusOK)
-	mustContain(t, "hoster en", en, "member since 1 June 2019", "Follow on the fediverse", "seen on 23 November 2026")
+	mustContain(t, "hoster en", en, "member since 1 June 2019", "Follow on the fediverse", "server reached by the directory on 23 November 2026",
+		`<h1 lang="fr">Chaton Nazairien</h1>`, "admitted in the collective&#39;s 8th intake")
 
 	rec := f.get("/hebergeurs/chaton-nazairien@nazairien.example", "Accept", "application/activity+json")
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != h.ActorID {
@@ -480,3 +482,55 @@ func TestHealthzReportsReadOnlyCatalog(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconvI(n) }
+
+// TestResultsMap: the results map marks the searched place, numbers its
+// dots as the list is numbered, and frames Réunion's inset whole.
+func TestResultsMap(t *testing.T) {
+	f := newFixture(t)
+	body := f.page("/recherche?q=visio&near=97400", http.StatusOK)
+	mustContain(t, "results map", body, "<g class=\"here\" role=\"img\" aria-label=\"Lieu cherché\u00a0: Saint-Denis (97400)\">", `<span class="num" aria-hidden="true">1</span>`,
+		"<title>3. Ti Chaton Péi</title>", `text-anchor="middle">1</text>`, "L&#39;anneau marque le lieu cherché.")
+	m := regexp.MustCompile(`<svg viewBox="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no map")
+	}
+	var x, y, w, h float64
+	fmt.Sscanf(m[1], "%g %g %g %g", &x, &y, &w, &h)
+	for _, in := range f.srv.geo.insets {
+		if in.Code == "974" && (in.X < x || in.Y < y || in.X+in.W > x+w || in.Y+in.H > y+h) {
+			t.Errorf("viewBox %q cuts the 974 inset %+v", m[1], in)
+		}
+	}
+	// Without a place there is no marker.
+	mustNotContain(t, "no place", f.page("/recherche?q=visio", http.StatusOK), `class="here"`)
+}
+
+// TestWording: the public reads plain words: no bare "portée n°", no "vu
+// le" without saying what was checked, no "Accueil : accueil ouvert", no raw
+// language codes; the map counts hosters "placed on the map"; the home
+// page names CHATONS with a link; English pages mark the hosters' French.
+func TestWording(t *testing.T) {
+	f := newFixture(t)
+	offer := f.page("/offres/1", http.StatusOK)
+	mustContain(t, "offer", offer, "<dt>Nouveaux utilisateurs</dt><dd>bienvenus (accueil ouvert)</dd>", "<dd>français, anglais</dd>")
+	mustNotContain(t, "offer", offer, "<dd>accueil ouvert</dd>", "<dd>fr, en</dd>")
+	en := f.page("/offres/1?lang=en", http.StatusOK)
+	mustContain(t, "offer en", en, "<dd>French, English</dd>", `<h1 lang="fr">Pad de l&#39;estuaire</h1>`)
+	mustNotContain(t, "offer fr", offer, `<h1 lang="fr">`)
+	hoster := f.page("/hebergeurs/chaton-nazairien@nazairien.example", http.StatusOK)
+	mustNotContain(t, "hoster", hoster, "portée n°", ">vu le")
+	results := f.page("/recherche?q=pad&near=44600&lang=en", http.StatusOK)
+	mustContain(t, "results en", results, `<h3 lang="fr">`)
+	mustContain(t, "map", f.page("/carte", http.StatusOK), "5 hébergeurs placés sur la carte.")
+	home := f.page("/", http.StatusOK)
+	mustContain(t, "home", home, "membres des CHATONS", `href="/a-propos#chatons"`, `href="https://www.chatons.org/"`)
+	l := f.srv.cat.localizer(langEN, false)
+	for n, want := range map[int]string{1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th", 13: "13th", 21: "21st", 22: "22nd", 111: "111th"} {
+		if got := l.Ordinal(n); got != want {
+			t.Errorf("Ordinal(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if fr := f.srv.cat.localizer(langFR, false); fr.Ordinal(1) != "1re" || fr.Ordinal(5) != "5e" {
+		t.Errorf("French ordinals %q %q", fr.Ordinal(1), fr.Ordinal(5))
+	}
+}

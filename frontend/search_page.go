@@ -96,19 +96,19 @@ type resultsData struct {
 	NearText string
 	// Ignored are the words the search left out ("mots ignorés : …");
 	// NoAccount says an access phrase became the registration filter.
-	Ignored    string
-	NoAccount  bool
-	Items      []offerItem
-	Total      int
-	Page       int
-	Pages      int
-	Prev       string
-	Next       string
-	Facets     []facetGroup
-	Widen      []link
-	Map        *mapView
-	Active     []activeFilter // filters applied, each removable
-	Unfiltered *unfiltered    // no result with the filters, some without
+	Ignored   string
+	NoAccount bool
+	Items     []offerItem
+	Total     int
+	Page      int
+	Pages     int
+	Prev      string
+	Next      string
+	Facets    []facetGroup
+	Widen     []link
+	Map       *mapView
+	Active    []activeFilter // filters applied, each removable
+	NoFilter  *unfiltered    // no result with the filters, some without
 }
 
 type searchProblem struct {
@@ -175,7 +175,7 @@ func (s *Server) results(c echo.Context, v *view, f searchForm, truncated bool, 
 		s.fillResults(v, d, resp)
 		d.Active = f.Active(v.L)
 		if d.Total == 0 {
-			d.Unfiltered = s.explainEmpty(c.Request().Context(), v.L, f, d.Active)
+			d.NoFilter = s.explainEmpty(c.Request().Context(), v.L, f, d.Active)
 			d.Widen = s.suggestions(c.Request().Context(), v.L, d.Form)
 		}
 	}
@@ -220,32 +220,12 @@ func (s *Server) fillResults(v *view, d *resultsData, resp *search.Response) {
 	}
 	d.Ignored = strings.Join(resp.Ignored, ", ")
 	d.NoAccount = len(resp.Implied["registration"]) > 0
-	var points [][2]float64
 	for _, h := range resp.Hits {
-		it := itemFromHit(l, h)
-		d.Items = append(d.Items, it)
-		if it.Lat != nil && it.Lon != nil {
-			if x, y, ok := s.geo.Project(*it.Lat, *it.Lon); ok {
-				points = append(points, [2]float64{x, y})
-			}
-		}
+		d.Items = append(d.Items, itemFromHit(l, h))
 	}
 	d.Pages, d.Prev, d.Next = pager(d.Page, resp.PerPage, resp.Total, func(p int) string { return d.Form.href(l, p) })
 	d.Facets = usefulFacets(s.facets(l, d.Form, resp.Facets), d.Total)
-	if len(points) > 0 {
-		vb, scale := s.geo.view(points, true, 220)
-		m := &mapView{ViewBox: vb, Base: s.assets.URL("france.svg"), W: mapWidth, H: mapHeight, Label: l.T("map.label_results")}
-		seen := map[string]bool{}
-		for _, it := range d.Items {
-			if it.Lat == nil || it.Lon == nil || seen[it.HosterAcct] {
-				continue
-			}
-			seen[it.HosterAcct] = true
-			if x, y, ok := s.geo.Project(*it.Lat, *it.Lon); ok {
-				m.Dots = append(m.Dots, mapDot{X: num(x), Y: num(y), R: num(7 * scale), Href: it.HosterHref, Label: it.HosterName})
-			}
-		}
-		d.Map = m
+	if d.Map = s.resultsMap(l, d.Items, resp.Query); d.Map != nil {
 		v.MapFooter = true
 	}
 }

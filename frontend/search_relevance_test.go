@@ -43,7 +43,7 @@ func TestCategoriesBySoftwareAndEmptyTiles(t *testing.T) {
 	body := f.page("/categories/calendar", http.StatusOK)
 	mustContain(t, "agenda page", body, "Nextcloud de Chaton Nazairien")
 	home := f.page("/", http.StatusOK)
-	tile := regexp.MustCompile(`<li><a href="/categories/calendar"><strong>[^<]+</strong><span class="count">1 offre</span></a></li>`)
+	tile := regexp.MustCompile(`<li><a href="/categories/calendar"><strong>[^<]+</strong><span class="count">1 service</span></a></li>`)
 	if !tile.MatchString(home) {
 		t.Errorf("the agenda tile does not count the Nextcloud offer:\n%s", home)
 	}

@@ -89,6 +89,17 @@ type browser struct {
 	mu       sync.Mutex
 	requests []string
 	foreign  []string
+	allowed  map[string]bool // other hosts served for real (the demo's nodes)
+}
+
+// allow lets requests to host through instead of faking them.
+func (b *browser) allow(host string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.allowed == nil {
+		b.allowed = map[string]bool{}
+	}
+	b.allowed[host] = true
 }
 
 func scenario(t *testing.T, parent context.Context, chrome, base string, js bool, pads map[string]bool) {
@@ -194,7 +205,7 @@ func startBrowser(t *testing.T, parent context.Context, chrome, base string, js 
 			ru, _ := url.Parse(ev.Request.URL)
 			b.mu.Lock()
 			b.requests = append(b.requests, ev.Request.URL)
-			local := ru != nil && ru.Host == b.host
+			local := ru != nil && (ru.Host == b.host || b.allowed[ru.Host])
 			if !local {
 				b.foreign = append(b.foreign, ev.Request.URL)
 			}
@@ -231,8 +242,13 @@ func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// navigate opens a path of the directory, or a full URL (a node's page).
 func (b *browser) navigate(path string) {
 	b.t.Helper()
+	if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
+		b.do(chromedp.Navigate(path))
+		return
+	}
 	b.do(chromedp.Navigate(b.base + path))
 }
 
@@ -300,6 +316,13 @@ func (b *browser) screenshot(name string) {
 func (b *browser) screenshotAs(name string) {
 	b.t.Helper()
 	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	// Right after a cross-site navigation (back from the entraide redirect)
+	// Chromium may swap the page's renderer and answer "Not attached to an
+	// active page" once: try again shortly.
+	for i := 0; err != nil && strings.Contains(err.Error(), "Not attached") && i < 3; i++ {
+		time.Sleep(300 * time.Millisecond)
+		png, err = chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	}
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}

@@ -19,11 +19,20 @@ import (
 
 // publicPage is one page every width check visits. A feature that adds a
 // public page adds a line to publicPages; {hoster:USERNAME} and
-// {offer:QUERY} are replaced with the demo's actual paths.
+// {offer:QUERY} are replaced with the demo's actual paths on the directory,
+// {node:USERNAME} and {actor:USERNAME} with the URLs of that hoster's node
+// home page and of its own page on the node.
 type publicPage struct {
 	name, path string
-	results    bool // a results list whose first item must be on a phone's first screen
+	results    bool   // a results list whose first item must be on a phone's first screen
+	narrow     string // an expression that must be true at 320 px
 }
+
+// factsStacked: on a phone a fact's value sits under its label, and the
+// fediverse handle stays inside the page.
+const factsStacked = `(() => { const dt = document.querySelector("dl.facts dt"), dd = dt.nextElementSibling;
+	const a = document.querySelector(".acct").getBoundingClientRect();
+	return dd.getBoundingClientRect().top >= dt.getBoundingClientRect().bottom - 1 && a.right <= document.documentElement.clientWidth })()`
 
 var publicPages = []publicPage{
 	{name: "home", path: "/"},
@@ -34,14 +43,16 @@ var publicPages = []publicPage{
 	{name: "category", path: "/categories/pad", results: true},
 	{name: "category-place", path: "/categories/cloud?near=Lyon", results: true},
 	{name: "hosters", path: "/hebergeurs"},
-	{name: "hoster", path: "{hoster:chaton-nazairien}"},
-	{name: "hoster-en", path: "{hoster:chaton-nazairien}?lang=en"},
-	{name: "hoster-overseas", path: "{hoster:ti-chaton-pei}"},
+	{name: "hoster", path: "{hoster:chaton-nazairien}", narrow: factsStacked},
+	{name: "hoster-en", path: "{hoster:chaton-nazairien}?lang=en", narrow: factsStacked},
+	{name: "hoster-overseas", path: "{hoster:ti-chaton-pei}", narrow: factsStacked},
 	{name: "offer", path: "{offer:pad}"},
 	{name: "map", path: "/carte"},
 	{name: "entraide", path: "/entraide"},
 	{name: "about", path: "/a-propos"},
 	{name: "not-found", path: "/nulle-part"},
+	{name: "node-home", path: "{node:chaton-nazairien}"},
+	{name: "node-hoster", path: "{actor:chaton-nazairien}", narrow: factsStacked},
 }
 
 // widths are the screens every page is drawn on: a small phone, a common
@@ -71,6 +82,9 @@ func TestPublicPagesAtEveryWidth(t *testing.T) {
 	b := startBrowser(t, ctx, chrome, base, true)
 	for _, p := range publicPages {
 		path := resolvePath(t, base, p.path)
+		if u, err := url.Parse(path); err == nil && u.Host != "" {
+			b.allow(u.Host) // a node of the demo: its real page, not a stand-in
+		}
 		for _, sz := range widths {
 			t.Run(fmt.Sprintf("%s-%d", p.name, sz.w), func(t *testing.T) {
 				b.t = t
@@ -80,6 +94,17 @@ func TestPublicPagesAtEveryWidth(t *testing.T) {
 					// What sticks out is named, to tell which rule to fix.
 					b.expect(`document.documentElement.scrollWidth <= document.documentElement.clientWidth || `+
 						`[...document.querySelectorAll("body *")].filter(e => !e.closest("svg") && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map(e => e.tagName + "." + e.className).slice(0, 5).join(" ")`, true)
+					if p.narrow != "" {
+						b.expect(p.narrow, true)
+					}
+				}
+				// Map dots are touch targets of 24 px at least, on every screen.
+				b.expect(`[...document.querySelectorAll("figure.map svg a circle")].filter(c => c.getBoundingClientRect().width < 23.5).length`, 0)
+				if p.results {
+					// The facets follow the results in the page; on screen too
+					// (below, or to the right), so eye and keyboard agree.
+					b.expect(`(() => { const a = document.querySelector("aside"), h = document.querySelector("ol.hits"); if (!a) return true;
+						const ar = a.getBoundingClientRect(), hr = h.getBoundingClientRect(); return ar.top >= hr.bottom || ar.left >= hr.right })()`, true)
 				}
 				if p.results && sz.w == 390 {
 					b.expect(`(() => { const h = document.querySelector("ol.hits > li h3"); return !!h && h.getBoundingClientRect().bottom <= innerHeight })()`, true)
@@ -101,17 +126,29 @@ func resolvePath(t *testing.T, base, p string) string {
 	}
 	kind, arg, _ := strings.Cut(strings.Trim(p, "{}"), ":")
 	switch kind {
-	case "hoster":
-		var r struct{ Hosters []struct{ Acct, URL string } }
+	case "hoster", "node", "actor":
+		var r struct {
+			Hosters []struct{ Acct, URL, Actor string }
+		}
 		getJSON(t, base+"/api/v1/hosters", &r)
 		for _, h := range r.Hosters {
-			if strings.HasPrefix(h.Acct, arg+"@") {
-				u, err := url.Parse(h.URL)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return u.EscapedPath() + rest
+			if !strings.HasPrefix(h.Acct, arg+"@") {
+				continue
 			}
+			u, err := url.Parse(h.URL)
+			if kind != "hoster" {
+				u, err = url.Parse(h.Actor)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch kind {
+			case "node":
+				return u.Scheme + "://" + u.Host + "/" + rest
+			case "actor":
+				return h.Actor + rest
+			}
+			return u.EscapedPath() + rest
 		}
 	case "offer":
 		var r struct{ Hits []struct{ ID string } }
