@@ -6,8 +6,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"codeberg.org/portee/portee/catalog"
 	"codeberg.org/portee/portee/frontend/auth"
@@ -221,5 +223,41 @@ func TestPublicPagesSetNoCookie(t *testing.T) {
 		if ck := f.get(p).Result().Cookies(); len(ck) > 0 {
 			t.Errorf("GET %s set a cookie: %v", p, ck)
 		}
+	}
+}
+
+func TestSessionExpiry(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		steps []time.Duration // requests made this long after the previous one
+		ok    bool
+	}{
+		{"idle 11 h", []time.Duration{11 * time.Hour}, true},
+		{"idle 13 h", []time.Duration{13 * time.Hour}, false},
+		{"active for 31 days", slices.Repeat([]time.Duration{10 * time.Hour}, 75), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.account(t, "audit@x.org", catalog.RoleAuditor)
+			sc := f.signIn(t, "audit@x.org")
+			at := time.Now()
+			f.srv.auth.SetClock(func() time.Time { return at })
+			for _, d := range c.steps {
+				at = at.Add(d)
+				req := httptest.NewRequest(http.MethodGet, dashboardPath, nil)
+				req.AddCookie(sc.cookie)
+				rec := httptest.NewRecorder()
+				f.e.ServeHTTP(rec, req)
+				if rec.Code == http.StatusSeeOther {
+					if c.ok {
+						t.Fatalf("session ended after %v", d)
+					}
+					return
+				}
+			}
+			if !c.ok {
+				t.Fatal("the session never ended")
+			}
+		})
 	}
 }
