@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +81,27 @@ func TestCookieNameOnHTTPS(t *testing.T) {
 	}
 	if m := NewManager(nil, "http://127.0.0.1:8080", nil); m.CookieName() != "portee_session" || m.secure {
 		t.Fatalf("http: %q secure=%v", m.CookieName(), m.secure)
+	}
+}
+
+func TestSameOrigin(t *testing.T) {
+	cases := []struct {
+		site, origin string
+		ok           bool
+	}{
+		{"", "", true}, {"same-origin", "null", true}, {"", "null", true}, {"", "http://annuaire.example", true},
+		{"cross-site", "", false}, {"same-site", "", false}, {"", "https://evil.example", false},
+	}
+	for _, c := range cases {
+		r, _ := http.NewRequest(http.MethodPost, "http://annuaire.example/connexion", nil)
+		if c.site != "" {
+			r.Header.Set("Sec-Fetch-Site", c.site)
+		}
+		if c.origin != "" {
+			r.Header.Set("Origin", c.origin)
+		}
+		if got := SameOrigin(r); got != c.ok {
+			t.Errorf("Sec-Fetch-Site %q Origin %q: %v, want %v", c.site, c.origin, got, c.ok)
+		}
 	}
 }
