@@ -29,7 +29,9 @@ type hosterData struct {
 type charterSummary struct {
 	Title, Version string
 	Axes           []axisCount
-	Score          float64 // share of required commitments answered yes
+	Score          float64 // share answered yes among the required commitments answered yes, partial or no
+	Judged         int     // required commitments answered yes, partial or no
+	NoAnswer       int     // required commitments without an answer: "sans réponse", never a failure
 }
 
 type axisCount struct {
@@ -163,7 +165,7 @@ func summarize(l *Localizer, ch *catalog.Charter, decl *catalog.CharterDeclarati
 		index[ax.ID] = len(sum.Axes)
 		sum.Axes = append(sum.Axes, axisCount{Title: t})
 	}
-	required, met := 0, 0
+	met := 0
 	for _, cm := range ch.Commitments {
 		i, ok := index[cm.Axis]
 		if !ok {
@@ -182,14 +184,20 @@ func summarize(l *Localizer, ch *catalog.Charter, decl *catalog.CharterDeclarati
 			sum.Axes[i].Unanswered++
 		}
 		if cm.Required {
-			required++
-			if st == catalog.AnswerYes {
+			switch st {
+			case catalog.AnswerYes:
 				met++
+				sum.Judged++
+			case catalog.AnswerPartial, catalog.AnswerNo:
+				sum.Judged++
+			case catalog.AnswerNotApplicable:
+			default:
+				sum.NoAnswer++
 			}
 		}
 	}
-	if required > 0 {
-		sum.Score = float64(met) / float64(required)
+	if sum.Judged > 0 {
+		sum.Score = float64(met) / float64(sum.Judged)
 	}
 	return sum
 }

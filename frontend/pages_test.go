@@ -286,7 +286,7 @@ func TestCharterSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := summarize(f.srv.cat.localizer(langFR, false), ch, decl)
-	yes, partial, required, requiredYes := 0, 0, 0, 0
+	yes, partial, judged, requiredYes, noAnswer := 0, 0, 0, 0, 0
 	st := map[string]string{}
 	for _, a := range decl.Answers {
 		st[a.Commitment] = a.Status
@@ -299,9 +299,14 @@ func TestCharterSummary(t *testing.T) {
 			partial++
 		}
 		if c.Required {
-			required++
-			if st[c.ID] == "yes" {
+			switch st[c.ID] {
+			case "yes":
 				requiredYes++
+				judged++
+			case "partial", "no":
+				judged++
+			case "":
+				noAnswer++
 			}
 		}
 	}
@@ -313,8 +318,8 @@ func TestCharterSummary(t *testing.T) {
 	if gotYes != yes || gotPartial != partial || len(sum.Axes) != len(ch.Axes) {
 		t.Errorf("summary %+v, want %d yes %d partial over %d axes", sum, yes, partial, len(ch.Axes))
 	}
-	if want := float64(requiredYes) / float64(required); sum.Score != want {
-		t.Errorf("score %v, want %v", sum.Score, want)
+	if want := float64(requiredYes) / float64(judged); sum.Score != want || sum.Judged != judged || sum.NoAnswer != noAnswer {
+		t.Errorf("score %v over %d judged, %d without answer; want %v, %d, %d", sum.Score, sum.Judged, sum.NoAnswer, want, judged, noAnswer)
 	}
 }
 
