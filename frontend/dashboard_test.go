@@ -110,7 +110,12 @@ func TestDashboardRoles(t *testing.T) {
 	f.account(t, "admin@x.org", catalog.RoleAdmin)
 	f.account(t, "audit@x.org", catalog.RoleAuditor)
 	admin, auditor := f.signIn(t, "admin@x.org"), f.signIn(t, "audit@x.org")
-	for _, p := range dashboardPages {
+	form := admin.post(t, dashboardPath+"/audits", url.Values{"hoster": {f.hoster["erdre"].Acct()}}, http.StatusSeeOther).Header().Get("Location")
+	pages := append(dashboardPages, struct {
+		path  string
+		admin bool
+	}{form, false})
+	for _, p := range pages {
 		rec := f.get(p.path)
 		if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/connexion") {
 			t.Errorf("anonymous GET %s: %d %q, want 303 to /connexion", p.path, rec.Code, rec.Header().Get("Location"))
@@ -194,9 +199,10 @@ func TestAuditPublishFlow(t *testing.T) {
 	ch := catalog.DefaultCharter()
 	c0, c1 := ch.Commitments[0].ID, ch.Commitments[1].ID
 	evil := `<script>alert("x")</script>`
-	sc.post(t, loc, url.Values{"action": {"save"}, "v." + c0: {"conforme"}, "c." + c0: {evil}, "n." + c0: {"SECRET-NOTE"}, "r." + c0: {"0"}}, http.StatusSeeOther)
+	sc.post(t, loc, url.Values{"action": {"save"}, "due": {"2031-05-04"}, "v." + c0: {"conforme"}, "c." + c0: {evil}, "n." + c0: {"SECRET-NOTE"}, "r." + c0: {"0"}}, http.StatusSeeOther)
 	body := sc.get(t, loc, http.StatusOK)
 	mustNotContain(t, "escaped", body, evil)
+	mustContain(t, "due date", body, `value="2031-05-04"`)
 	// A stale form (revision 0 again) on c0 is a conflict; c1 is still saved.
 	sc.post(t, loc, url.Values{"action": {"save"}, "v." + c0: {"partiel"}, "r." + c0: {"0"}, "v." + c1: {"partiel"}, "r." + c1: {"0"}}, http.StatusConflict)
 	// A 100 KB comment is refused with a message, nothing saved.
