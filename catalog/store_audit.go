@@ -535,3 +535,66 @@ func (s *Store) AllDeclarations(ctx context.Context) (map[int64]*CharterDeclarat
 	}
 	return out, nil
 }
+
+// latestPublishedWhere selects each hoster's latest published audit made
+// here (alias a).
+const latestPublishedWhere = `a.state = ? AND a.received = ?
+	AND NOT EXISTS (SELECT 1 FROM audits b WHERE b.hoster_id = a.hoster_id AND b.state = a.state AND b.received = a.received
+		AND (b.published_at > a.published_at OR (b.published_at = a.published_at AND b.id > a.id)))`
+
+// LatestAuditHeads is LatestPublishedAudits without the verdicts nor the
+// declaration copy: what lists of hosters need (dates, ids), cheaply.
+func (s *Store) LatestAuditHeads(ctx context.Context) (map[int64]*Audit, error) {
+	var as []Audit
+	if err := s.db.SelectContext(ctx, &as, s.db.Rebind(`SELECT id, hoster_id, hoster_actor, charter_id, charter_version, state, received,
+		publisher_actor, COALESCE(object_id, '') AS object_id, '{}' AS declaration, declaration_updated, auditors, opened_at, published_at,
+		due_at, supersedes, created_at, updated_at FROM audits a WHERE `+latestPublishedWhere), AuditPublished, false); err != nil {
+		return nil, fmt.Errorf("catalog: latest audit heads: %w", err)
+	}
+	out := make(map[int64]*Audit, len(as))
+	for i := range as {
+		as[i].normalize()
+		out[as[i].HosterID] = &as[i]
+	}
+	return out, nil
+}
+
+// LatestVerdicts returns, per hoster, the verdict of each commitment in
+// its latest published audit made here (verdict values only: the matrix).
+func (s *Store) LatestVerdicts(ctx context.Context) (map[int64]map[string]string, error) {
+	var rows []struct {
+		HosterID   int64  `db:"hoster_id"`
+		Commitment string `db:"commitment_id"`
+		Verdict    string `db:"verdict"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT a.hoster_id, v.commitment_id, v.verdict
+		FROM audits a JOIN audit_verdicts v ON v.audit_id = a.id WHERE `+latestPublishedWhere), AuditPublished, false); err != nil {
+		return nil, fmt.Errorf("catalog: latest verdicts: %w", err)
+	}
+	out := map[int64]map[string]string{}
+	for _, r := range rows {
+		m := out[r.HosterID]
+		if m == nil {
+			m = map[string]string{}
+			out[r.HosterID] = m
+		}
+		m[r.Commitment] = r.Verdict
+	}
+	return out, nil
+}
+
+// DeclarationTimes returns when each hoster's declaration last changed.
+func (s *Store) DeclarationTimes(ctx context.Context) (map[int64]time.Time, error) {
+	var rows []struct {
+		HosterID int64     `db:"hoster_id"`
+		Updated  time.Time `db:"updated_at"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT hoster_id, updated_at FROM declarations`); err != nil {
+		return nil, fmt.Errorf("catalog: declaration times: %w", err)
+	}
+	out := make(map[int64]time.Time, len(rows))
+	for _, r := range rows {
+		out[r.HosterID] = dbTime(r.Updated)
+	}
+	return out, nil
+}

@@ -145,7 +145,9 @@ func (d *Directory) auditActivity(ctx context.Context, c catalog.Change) (*outAc
 // hosters. Only a directory that follows that hoster may: anyone else gets
 // 403 and nothing is stored. The audit must be attributed to the signer.
 func (n *Node) onAudit(ctx context.Context, in *inbound) error {
-	a, supersedes, err := vocab.ParseAudit(in.Act.Object)
+	// The node links audits by publisher and date (catalog.ReceiveAudit),
+	// so the supersedes link of the document is not needed here.
+	a, _, err := vocab.ParseAudit(in.Act.Object)
 	if err != nil {
 		return reject(http.StatusBadRequest, "audit: %v", err)
 	}
@@ -171,7 +173,6 @@ func (n *Node) onAudit(ctx context.Context, in *inbound) error {
 		return reject(http.StatusForbidden, "audits are accepted only from directories that follow the hoster")
 	}
 	a.HosterID = h.ID
-	_ = supersedes // the node links audits by publisher and date (catalog.ReceiveAudit)
 	err = n.e.store.ReceiveAudit(ctx, a, catalog.WriteMeta{ActivityID: in.Act.ID, ActorID: in.Act.Actor})
 	if errors.Is(err, catalog.ErrAlreadyApplied) {
 		return errIgnored

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,9 @@ func publishAudit(t testing.TB, dirStore *catalog.Store, dirBase, actorID string
 	}, by); err != nil {
 		t.Fatal(err)
 	}
-	pub, err := dirStore.PublishAudit(ctx, a.ID, func(id int64) string { return dirBase + "/hebergeurs/" + h.Acct() + "/audits/1" }, dirBase+"/actor", by)
+	pub, err := dirStore.PublishAudit(ctx, a.ID, func(id int64) string {
+		return dirBase + "/hebergeurs/" + h.Acct() + "/audits/" + strconv.FormatInt(id, 10)
+	}, dirBase+"/actor", by)
 	if err != nil {
 		t.Fatal(err)
 	}

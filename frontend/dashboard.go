@@ -57,7 +57,7 @@ func (s *Server) requireAdmin() echo.MiddlewareFunc {
 // pages on this server.
 func (s *Server) Auth() *auth.Manager { return s.auth }
 
-// dashView builds the dashboard frame of a page for the signed-in account.
+// newDashView builds the dashboard frame of a page for the signed-in account.
 func (s *Server) newDashView(c echo.Context, nav, titleKey string, page any) *view {
 	v := s.newView(c, "dashboard")
 	v.Alternates = nil

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"codeberg.org/portee/portee/catalog"
 	"codeberg.org/portee/portee/frontend/auth"
@@ -69,6 +70,17 @@ func (s *Server) dashboardAuditSave(c echo.Context) error {
 			return s.renderAuditForm(c, http.StatusBadRequest, f)
 		}
 		edits = append(edits, e)
+	}
+	if v := c.FormValue("due"); v != "" && v != f.Audit.DueAt.Format(time.DateOnly) {
+		due, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return &pageError{Status: http.StatusBadRequest, Key: "error.400"}
+		}
+		if err := s.store.SetAuditDue(ctx, id, due, me.Ref()); errors.Is(err, catalog.ErrPublished) {
+			return &pageError{Status: http.StatusConflict, Key: "dash.audit.published_immutable"}
+		} else if err != nil {
+			return err
+		}
 	}
 	conflicts, err := s.store.SaveVerdicts(ctx, id, edits, me.Ref())
 	if errors.Is(err, catalog.ErrPublished) {

@@ -31,7 +31,7 @@ func (s *Server) dashboardAudits(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	latest, err := s.store.LatestPublishedAudits(ctx)
+	latest, err := s.store.LatestAuditHeads(ctx)
 	if err != nil {
 		return err
 	}

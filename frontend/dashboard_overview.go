@@ -51,11 +51,11 @@ func (s *Server) overview(c echo.Context) (*overviewData, error) {
 	if err != nil {
 		return nil, err
 	}
-	latest, err := s.store.LatestPublishedAudits(ctx)
+	latest, err := s.store.LatestAuditHeads(ctx)
 	if err != nil {
 		return nil, err
 	}
-	decls, err := s.store.AllDeclarations(ctx)
+	decls, err := s.store.DeclarationTimes(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (s *Server) overview(c echo.Context) (*overviewData, error) {
 		if a.DueAt.Sub(now) < dueSoon {
 			d.Due = append(d.Due, item)
 		}
-		if decl := decls[h.ID]; decl != nil && (a.DeclarationUpdated == nil || decl.Updated.After(*a.DeclarationUpdated)) {
+		if upd, ok := decls[h.ID]; ok && (a.DeclarationUpdated == nil || upd.After(*a.DeclarationUpdated)) {
 			d.DeclChanged = append(d.DeclChanged, item)
 		}
 	}

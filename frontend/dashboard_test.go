@@ -6,8 +6,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"codeberg.org/portee/portee/catalog"
 	"codeberg.org/portee/portee/frontend/auth"
@@ -108,7 +110,12 @@ func TestDashboardRoles(t *testing.T) {
 	f.account(t, "admin@x.org", catalog.RoleAdmin)
 	f.account(t, "audit@x.org", catalog.RoleAuditor)
 	admin, auditor := f.signIn(t, "admin@x.org"), f.signIn(t, "audit@x.org")
-	for _, p := range dashboardPages {
+	form := admin.post(t, dashboardPath+"/audits", url.Values{"hoster": {f.hoster["erdre"].Acct()}}, http.StatusSeeOther).Header().Get("Location")
+	pages := append(dashboardPages, struct {
+		path  string
+		admin bool
+	}{form, false})
+	for _, p := range pages {
 		rec := f.get(p.path)
 		if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/connexion") {
 			t.Errorf("anonymous GET %s: %d %q, want 303 to /connexion", p.path, rec.Code, rec.Header().Get("Location"))
@@ -192,9 +199,10 @@ func TestAuditPublishFlow(t *testing.T) {
 	ch := catalog.DefaultCharter()
 	c0, c1 := ch.Commitments[0].ID, ch.Commitments[1].ID
 	evil := `<script>alert("x")</script>`
-	sc.post(t, loc, url.Values{"action": {"save"}, "v." + c0: {"conforme"}, "c." + c0: {evil}, "n." + c0: {"SECRET-NOTE"}, "r." + c0: {"0"}}, http.StatusSeeOther)
+	sc.post(t, loc, url.Values{"action": {"save"}, "due": {"2031-05-04"}, "v." + c0: {"conforme"}, "c." + c0: {evil}, "n." + c0: {"SECRET-NOTE"}, "r." + c0: {"0"}}, http.StatusSeeOther)
 	body := sc.get(t, loc, http.StatusOK)
 	mustNotContain(t, "escaped", body, evil)
+	mustContain(t, "due date", body, `value="2031-05-04"`)
 	// A stale form (revision 0 again) on c0 is a conflict; c1 is still saved.
 	sc.post(t, loc, url.Values{"action": {"save"}, "v." + c0: {"partiel"}, "r." + c0: {"0"}, "v." + c1: {"partiel"}, "r." + c1: {"0"}}, http.StatusConflict)
 	// A 100 KB comment is refused with a message, nothing saved.
@@ -221,5 +229,41 @@ func TestPublicPagesSetNoCookie(t *testing.T) {
 		if ck := f.get(p).Result().Cookies(); len(ck) > 0 {
 			t.Errorf("GET %s set a cookie: %v", p, ck)
 		}
+	}
+}
+
+func TestSessionExpiry(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		steps []time.Duration // requests made this long after the previous one
+		ok    bool
+	}{
+		{"idle 11 h", []time.Duration{11 * time.Hour}, true},
+		{"idle 13 h", []time.Duration{13 * time.Hour}, false},
+		{"active for 31 days", slices.Repeat([]time.Duration{10 * time.Hour}, 75), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.account(t, "audit@x.org", catalog.RoleAuditor)
+			sc := f.signIn(t, "audit@x.org")
+			at := time.Now()
+			f.srv.auth.SetClock(func() time.Time { return at })
+			for _, d := range c.steps {
+				at = at.Add(d)
+				req := httptest.NewRequest(http.MethodGet, dashboardPath, nil)
+				req.AddCookie(sc.cookie)
+				rec := httptest.NewRecorder()
+				f.e.ServeHTTP(rec, req)
+				if rec.Code == http.StatusSeeOther {
+					if c.ok {
+						t.Fatalf("session ended after %v", d)
+					}
+					return
+				}
+			}
+			if !c.ok {
+				t.Fatal("the session never ended")
+			}
+		})
 	}
 }

@@ -25,6 +25,7 @@ func RunStaffContract(t *testing.T, open func(t *testing.T) *catalog.Store) {
 		{"AuditConcurrentAuditors", testAuditConcurrentAuditors},
 		{"AuditCorrectionSupersedes", testAuditCorrection},
 		{"ReceiveAudit", testReceiveAudit},
+		{"AuditsOutliveTheirHoster", testAuditsOutliveHoster},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open(t)) })
@@ -362,5 +363,25 @@ func testReceiveAudit(t *testing.T, s *catalog.Store) {
 	}
 	if _, err := s.AuditByObjectID(ctx, bad.ObjectID); !errors.Is(err, catalog.ErrNotFound) {
 		t.Fatalf("refused audit half stored: %v", err)
+	}
+}
+
+func testAuditsOutliveHoster(t *testing.T, s *catalog.Store) {
+	ctx := ctxT(t)
+	h := mustHoster(t, s, "parti")
+	by := catalog.StaffRef{Email: "a@x"}
+	a, _, err := s.OpenAudit(ctx, h.ID, "chatons", "2023", time.Time{}, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PublishAudit(ctx, a.ID, func(int64) string { return "https://dir.example/audits/parti" }, "https://dir.example/actor", by); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, s.DB().Rebind(`DELETE FROM hosters WHERE id = ?`), h.ID); err != nil {
+		t.Fatalf("a hoster with audits cannot be deleted: %v", err)
+	}
+	got, err := s.AuditByID(ctx, a.ID)
+	if err != nil || got.HosterActor != h.ActorID || got.State != catalog.AuditPublished {
+		t.Fatalf("audit after its hoster went: %+v %v", got, err)
 	}
 }

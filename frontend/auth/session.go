@@ -225,3 +225,22 @@ func (m *Manager) Sweep(ctx context.Context) (int64, error) {
 	now := m.now()
 	return m.store.DeleteExpiredSessions(ctx, now.Add(-IdleTimeout), now.Add(-AbsoluteTimeout))
 }
+
+// RunSweeper deletes expired sessions every interval until ctx is done, so
+// that the table does not keep sessions nobody comes back to.
+func (m *Manager) RunSweeper(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := m.Sweep(ctx); err != nil && ctx.Err() == nil {
+			m.log.Warn("auth: sweep sessions", "err", err)
+		} else if n > 0 {
+			m.log.Info("auth: expired sessions deleted", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}

@@ -131,12 +131,21 @@ func (m *Manager) mac(s string) string {
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
 }
 
-// SameOrigin refuses a state-changing request whose Origin (sent by every
-// current browser on a POST) names another site. Requests without Origin
-// (old browsers, the command line) rely on the CSRF token alone.
+// SameOrigin refuses a state-changing request that another site made the
+// browser send: Sec-Fetch-Site says so in current browsers; otherwise an
+// Origin naming another host does. Our pages send no referrer, so a
+// browser's Origin on our own forms may be "null": that alone is no
+// refusal. Requests with neither header (old browsers, the command line)
+// rely on the CSRF token alone.
 func SameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site", "same-site":
+		return false
+	case "same-origin", "none":
+		return true
+	}
 	o := r.Header.Get("Origin")
-	if o == "" {
+	if o == "" || o == "null" {
 		return true
 	}
 	u, err := url.Parse(o)

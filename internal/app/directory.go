@@ -147,6 +147,7 @@ func StartDirectory(ctx context.Context, o DirectoryOptions) (*Directory, error)
 		return nil
 	})
 	d.goRun(func() error { return d.Fed.Run(runCtx) })
+	d.goRun(func() error { return fe.Auth().RunSweeper(runCtx, time.Hour) })
 	for _, x := range d.Indexers {
 		d.goRun(func() error { return x.Run(runCtx) })
 	}
