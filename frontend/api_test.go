@@ -130,7 +130,7 @@ func TestOpenAPI(t *testing.T) {
 	walk(doc)
 	paths := doc["paths"].(map[string]any)
 	for _, r := range f.e.Routes() {
-		if strings.HasPrefix(r.Path, "/api/v1/") && paths[r.Path] == nil {
+		if strings.HasPrefix(r.Path, "/api/v1/") && paths[openAPIPath(r.Path)] == nil {
 			t.Errorf("route %s not described", r.Path)
 		}
 	}
@@ -139,7 +139,7 @@ func TestOpenAPI(t *testing.T) {
 		ok := get["responses"].(map[string]any)["200"].(map[string]any)
 		schema := ok["content"].(map[string]any)["application/json"].(map[string]any)["schema"]
 		var body any
-		if err := json.Unmarshal([]byte(f.page(path+"?near=44600", http.StatusOK)), &body); err != nil {
+		if err := json.Unmarshal([]byte(f.page(samplePath(path)+"?near=44600", http.StatusOK)), &body); err != nil {
 			t.Fatal(err)
 		}
 		conforms(t, doc, path, schema, body)
@@ -169,6 +169,9 @@ func conforms(t *testing.T, doc map[string]any, at string, schema any, v any) {
 	s, _ := schema.(map[string]any)
 	if ref, ok := s["$ref"].(string); ok {
 		s = resolve(doc, ref)
+	}
+	if v == nil && s["nullable"] == true {
+		return
 	}
 	if all, ok := s["allOf"].([]any); ok {
 		if v == nil && s["nullable"] == true {
@@ -222,6 +225,23 @@ func conforms(t *testing.T, doc map[string]any, at string, schema any, v any) {
 }
 
 func asList(v any) []any { l, _ := v.([]any); return l }
+
+// openAPIPath writes an echo route ("/hosters/:acct") as OpenAPI does
+// ("/hosters/{acct}").
+func openAPIPath(route string) string {
+	parts := strings.Split(route, "/")
+	for i, p := range parts {
+		if strings.HasPrefix(p, ":") {
+			parts[i] = "{" + p[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// samplePath fills an OpenAPI path's parameters with the fixture's values.
+func samplePath(path string) string {
+	return strings.NewReplacer("{acct}", "chaton-nazairien@nazairien.example").Replace(path)
+}
 
 func TestFeeds(t *testing.T) {
 	f := newFixture(t)

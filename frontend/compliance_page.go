@@ -155,13 +155,6 @@ func pointsText(l *Localizer, p float64) string {
 	return l.T("compliance.points", "0")
 }
 
-func pick(l *Localizer, fr, en string) string {
-	if l.Lang == langEN && en != "" {
-		return en
-	}
-	return fr
-}
-
 // complianceLink is a data link carrying the filters (never the language:
 // CSV and JSON are not translated).
 func complianceLink(path string, pairs ...any) string {

@@ -6,6 +6,8 @@ package fetch
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -47,12 +49,19 @@ type Options struct {
 	PerHost      int             // concurrent requests per host; default 4
 	UserAgent    string          // "Portée/<version> (+<base url>)"
 	Signer       *httpsig.Signer // when set, every request (GET and POST) is signed
+	// RootCAs replaces the system roots (tests and the demo trust their own CA).
+	RootCAs *x509.CertPool
+	// Resolve sends connections for "host:port" to another "ip:port": the
+	// demo points its invented domains at its loopback sites. The address
+	// check still applies to the address actually dialled.
+	Resolve map[string]string
 }
 
 // Client is the SSRF-safe HTTP client. It is safe for concurrent use.
 type Client struct {
-	o    Options
-	http *http.Client
+	o          Options
+	http       *http.Client
+	noRedirect *http.Client // Probe: every hop is the caller's to see
 
 	mu    sync.Mutex
 	hosts map[string]*hostSlots
@@ -67,7 +76,11 @@ type StatusError struct {
 	URL        string
 	Code       int
 	RetryAfter time.Duration // from Retry-After (seconds or HTTP date); 0 when absent
+	Body       string        // the first ErrorExcerpt bytes of the answer: why the server refused
 }
+
+// ErrorExcerpt is how much of a non-2xx answer StatusError keeps.
+const ErrorExcerpt = 200
 
 func (e *StatusError) Error() string {
 	if e.RetryAfter > 0 {
@@ -109,9 +122,19 @@ func New(o Options) *Client {
 	if !o.AllowPrivate {
 		dialer.Control = controlPublicOnly
 	}
+	dial := dialer.DialContext
+	if len(o.Resolve) > 0 {
+		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if to, ok := o.Resolve[strings.ToLower(addr)]; ok {
+				addr = to
+			}
+			return dialer.DialContext(ctx, network, addr)
+		}
+	}
 	tr := &http.Transport{
 		Proxy:                 nil, // a proxy would dial for us and escape the address check
-		DialContext:           dialer.DialContext,
+		DialContext:           dial,
+		TLSClientConfig:       &tls.Config{RootCAs: o.RootCAs},
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          100,
 		MaxIdleConnsPerHost:   o.PerHost,
@@ -121,6 +144,7 @@ func New(o Options) *Client {
 		ExpectContinueTimeout: time.Second,
 	}
 	c.http = &http.Client{Transport: tr, CheckRedirect: c.checkRedirect}
+	c.noRedirect = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return c
 }
 
@@ -244,9 +268,11 @@ func (c *Client) do(ctx context.Context, method, raw string, header http.Header,
 	defer resp.Body.Close()
 	final := resp.Request.URL.String()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, ErrorExcerpt))
 		// Drain a little so the connection can be reused, but never much.
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, &StatusError{URL: final, Code: resp.StatusCode, RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())}
+		return nil, &StatusError{URL: final, Code: resp.StatusCode, RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
+			Body: strings.ToValidUTF8(string(excerpt), "")}
 	}
 	if resp.ContentLength > c.o.MaxBody {
 		return nil, fmt.Errorf("%w: %s announces %d bytes, limit %d", ErrTooLarge, final, resp.ContentLength, c.o.MaxBody)

@@ -44,6 +44,9 @@ type Demo struct {
 	Nodes     []*app.Node
 	DataDir   string
 	tempDir   bool
+	// ChatonsInfos serves the demo's own ChatonsInfos federation, which the
+	// directory imports beside the nodes it follows.
+	ChatonsInfos *chatonsInfosServer
 }
 
 // HosterFile returns the path of a demo node's hoster file.
@@ -114,6 +117,16 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		d.Nodes = append(d.Nodes, n)
 		follow = append(follow, n.Acct())
 	}
+	nodeURLs := map[string]string{}
+	for _, n := range d.Nodes {
+		nodeURLs[n.Username] = n.URL
+	}
+	host, _, _ := net.SplitHostPort(o.Listen)
+	if d.ChatonsInfos, err = startChatonsInfos(host, nodeURLs); err != nil {
+		closeUnused(len(names))
+		d.Close()
+		return nil, fmt.Errorf("demo: ChatonsInfos files: %w", err)
+	}
 	dsn := o.DatabaseURL
 	if dsn == "" {
 		dsn = filepath.Join(d.DataDir, "directory", "portee.db")
@@ -128,6 +141,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		MeiliURL: o.MeiliURL, MeiliKey: o.MeiliKey, MeiliIndex: o.MeiliIndex,
 		Follow: follow, AllowPrivate: true, RefreshEvery: time.Minute,
 		Logger: o.Logger, Version: o.Version,
+		ChatonsInfos: []string{d.ChatonsInfos.FederationURL()},
 	})
 	if err != nil {
 		d.Close()
@@ -191,6 +205,9 @@ func (d *Demo) Close() error {
 	}
 	for _, n := range d.Nodes {
 		errs = append(errs, n.Close())
+	}
+	if d.ChatonsInfos != nil {
+		errs = append(errs, d.ChatonsInfos.Close())
 	}
 	d.cleanup()
 	return errors.Join(errs...)

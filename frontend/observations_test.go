@@ -1,0 +1,124 @@
+package frontend
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"codeberg.org/portee/portee/catalog"
+)
+
+// TestObservations: the API returns the latest observation with its
+// discrepancies in the documented shape; the hoster page tells the facts
+// with their date; a hoster that refused observation says so; the about
+// page publishes the method and the opt-out.
+func TestObservations(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	h := f.hoster["chaton-nazairien"]
+	if err := f.store.UpsertDeclaration(ctx, &catalog.CharterDeclaration{HosterID: h.ID, ObjectID: h.ActorID + "/charte", CharterID: "chatons",
+		CharterVersion: "2023", Updated: time.Now(), Answers: catalog.Answers{
+			{Commitment: "neutre-pistage", Status: catalog.AnswerYes},
+			{Commitment: "transparent-cgu", Status: catalog.AnswerYes},
+			{Commitment: "alternatif-alternatives", Status: catalog.AnswerNo},
+		}}, catalog.WriteMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
+	obs := &catalog.Observation{HosterID: h.ID, ObservedAt: at, Method: catalog.MethodHTML, Findings: catalog.Findings{
+		{Kind: catalog.KindReachability, URL: h.Website, Method: catalog.MethodHTTP, Status: catalog.FindingOK, Value: "200", Millis: 12},
+		{Kind: catalog.KindTLS, URL: "https://pad.nazairien.example/", Offer: "pad", Method: catalog.MethodHTTP, Status: catalog.FindingProblem, Reason: "expired", Value: "-3"},
+		{Kind: catalog.KindThirdParty, URL: h.Website, Method: catalog.MethodHTML, Status: catalog.FindingProblem, Host: "www.google-analytics.com", Category: "analytics"},
+		{Kind: catalog.KindThirdParty, URL: h.Website, Method: catalog.MethodHTML, Status: catalog.FindingProblem, Host: "fonts.googleapis.com", Category: "fonts"},
+		{Kind: catalog.KindDocument, URL: h.LegalURL, Method: catalog.MethodHTTP, Status: catalog.FindingProblem, Code: "legal-notice", Reason: "status-404"},
+		{Kind: catalog.KindSoftware, URL: "https://pad.nazairien.example/", Offer: "pad", Method: catalog.MethodHTTP, Status: catalog.FindingProblem,
+			Code: "generator", Value: "Etherpad 1.9", Declared: "Etherpad 2.1", Reason: "version-differs"},
+	}}
+	if err := f.store.SaveObservation(ctx, obs); err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		ObservedAt    *time.Time `json:"observed_at"`
+		Findings      []map[string]any
+		Discrepancies []struct {
+			Commitment, Declared string
+			Finding              map[string]any
+		}
+	}
+	body := f.page("/api/v1/hosters/"+h.Acct()+"/observations", http.StatusOK)
+	if err := json.Unmarshal([]byte(body), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.ObservedAt == nil || !rep.ObservedAt.Equal(at) || len(rep.Findings) != 6 {
+		t.Errorf("report %s", body)
+	}
+	var got []string
+	for _, d := range rep.Discrepancies {
+		got = append(got, d.Commitment+" "+d.Declared+" "+d.Finding["kind"].(string))
+	}
+	// alternatif-alternatives is declared "no": the expired certificate
+	// contradicts nothing.
+	if strings.Join(got, ", ") != "neutre-pistage yes third-party, transparent-cgu yes document" {
+		t.Errorf("discrepancies %v", got)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(f.page("/api/openapi.json", http.StatusOK)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var anyBody any
+	json.Unmarshal([]byte(body), &anyBody)
+	conforms(t, doc, "observations", map[string]any{"$ref": "#/components/schemas/Observations"}, anyBody)
+	f.page("/api/v1/hosters/nobody@nowhere.example/observations", http.StatusNotFound)
+	f.page("/api/v1/hosters/discret@discret.example/observations", http.StatusNotFound)
+	f.page("/api/v1/hosters/sans-arobase/observations", http.StatusBadRequest)
+	never := f.page("/api/v1/hosters/"+f.hoster["erdre"].Acct()+"/observations", http.StatusOK)
+	if !strings.Contains(never, `"observed_at":null`) || !strings.Contains(never, `"findings":[]`) {
+		t.Errorf("never observed: %s", never)
+	}
+
+	page := f.page("/hebergeurs/"+h.Acct(), http.StatusOK)
+	for _, want := range []string{"Constats de l&#39;observatoire", "le 2 décembre 2026", "mesure d&#39;audience : www.google-analytics.com",
+		"polices : fonts.googleapis.com", "pad : certificat expiré depuis 3 jour(s)", "Mentions légales : erreur HTTP 404",
+		"Etherpad 1.9 (déclaré : Etherpad 2.1)", `href="/a-propos#observatoire"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("hoster page lacks %q", want)
+		}
+	}
+	en := f.page("/hebergeurs/"+h.Acct()+"?lang=en", http.StatusOK)
+	if !strings.Contains(en, "Observatory findings") || !strings.Contains(en, "audience measurement: www.google-analytics.com") {
+		t.Error("English hoster page lacks the findings")
+	}
+	if p := f.page("/hebergeurs/"+f.hoster["erdre"].Acct(), http.StatusOK); !strings.Contains(p, "pas encore été observé") {
+		t.Error("a hoster never observed does not say so")
+	}
+	pei := f.hoster["pei"]
+	if err := f.store.SaveObservation(ctx, &catalog.Observation{HosterID: pei.ID, ObservedAt: at, Method: catalog.MethodHTML, OptedOut: true,
+		Findings: catalog.Findings{{Kind: catalog.KindOptedOut, URL: pei.Website, Method: catalog.MethodHTTP, Status: catalog.FindingInfo}}}); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.page("/hebergeurs/"+pei.Acct(), http.StatusOK); !strings.Contains(p, "Observation refusée par l&#39;hébergeur.") {
+		t.Error("an opted-out hoster does not show the refusal")
+	}
+	// Clean: no third party, said with the date.
+	if err := f.store.SaveObservation(ctx, &catalog.Observation{HosterID: h.ID, ObservedAt: at.Add(time.Hour), Method: catalog.MethodBrowser,
+		Findings: catalog.Findings{{Kind: catalog.KindReachability, URL: h.Website, Method: catalog.MethodHTTP, Status: catalog.FindingOK, Value: "200"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.page("/hebergeurs/"+h.Acct(), http.StatusOK); !strings.Contains(p, "Aucune ressource tierce observée le 2 décembre 2026.") ||
+		!strings.Contains(p, "navigateur sans interface") {
+		t.Error("a clean observation is not told with its date and method")
+	}
+	about := f.page("/a-propos", http.StatusOK)
+	for _, want := range []string{`<section id="observatoire"><h2>Observatoire</h2>`, "User-agent: portee", "observation refusée par l&#39;hébergeur",
+		`href="#observatoire"`, "tiers non classé"} {
+		if !strings.Contains(about, want) {
+			t.Errorf("about page lacks %q", want)
+		}
+	}
+	if p := f.page("/a-propos?lang=en", http.StatusOK); !strings.Contains(p, "<h2>Observatory</h2>") {
+		t.Error("English about page lacks the observatory section")
+	}
+}
