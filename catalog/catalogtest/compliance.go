@@ -322,27 +322,33 @@ type monthWant struct {
 
 func testLoadCharter(t *testing.T, s *catalog.Store) {
 	ctx := ctxT(t)
+	by := catalog.StaffRef{Email: "admin@example.org"}
 	c := complianceCharter("2025")
-	if loaded, err := s.LoadCharter(ctx, c, false); err != nil || !loaded {
+	if loaded, err := s.LoadCharter(ctx, c, false, by); err != nil || !loaded {
 		t.Fatalf("first load: %v, %v", loaded, err)
 	}
-	if loaded, err := s.LoadCharter(ctx, complianceCharter("2025"), false); err != nil || loaded {
+	if loaded, err := s.LoadCharter(ctx, complianceCharter("2025"), false, by); err != nil || loaded {
 		t.Fatalf("same wording: %v, %v", loaded, err)
 	}
 	c.Commitments[0].TitleFR = "Autre titre"
-	if _, err := s.LoadCharter(ctx, c, false); err == nil {
+	if _, err := s.LoadCharter(ctx, c, false, by); err == nil {
 		t.Fatal("other wording under a loaded version was accepted")
 	}
-	if loaded, err := s.LoadCharter(ctx, c, true); err != nil || !loaded {
+	if loaded, err := s.LoadCharter(ctx, c, true, by); err != nil || !loaded {
 		t.Fatalf("replace: %v, %v", loaded, err)
 	}
 	got, err := s.Charter(ctx, "chatons", "2025")
 	if err != nil || got.Commitments[0].TitleFR != "Autre titre" {
 		t.Fatalf("stored %+v, %v", got, err)
 	}
+	log, err := s.ActivityLog(ctx, 10, 0)
+	if err != nil || len(log) != 2 || log[0].Action != catalog.ActionCharterLoad || log[0].Subject != "chatons/2025" ||
+		log[0].Detail != "replaced" || log[1].Detail != "new" || log[0].AccountEmail != by.Email {
+		t.Fatalf("activity log %+v, %v: want the first load and the replacement, not the no-op", log, err)
+	}
 	bad := complianceCharter("2026")
 	bad.Commitments[0].Axis = "nowhere"
-	if _, err := s.LoadCharter(ctx, bad, false); err == nil {
+	if _, err := s.LoadCharter(ctx, bad, false, by); err == nil {
 		t.Fatal("an invalid charter was loaded")
 	}
 }
