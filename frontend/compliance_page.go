@@ -17,10 +17,10 @@ type complianceData struct {
 	CharterTitle string
 	At, Before   string
 	Axes         []complianceAxisView
-	Versions     []option
-	Regions      []option
-	Departements []option
-	Memberships  []option
+	Versions     []selectOption
+	Regions      []selectOption
+	Departements []selectOption
+	Memberships  []selectOption
 	Filtered     bool
 	CSV, JSON    string
 	ResetHref    string
@@ -28,7 +28,7 @@ type complianceData struct {
 	AllVersions  []catalog.CharterVersion // every loaded version (dashboard)
 }
 
-type option struct {
+type selectOption struct {
 	Value, Label string
 	Selected     bool
 }
@@ -94,27 +94,27 @@ func (s *Server) complianceData(c echo.Context, l *Localizer, f catalog.Complian
 		if cv.ID != r.Now.Charter.ID {
 			continue
 		}
-		d.Versions = append(d.Versions, option{Value: cv.Version, Selected: cv.Version == r.Now.Charter.Version,
+		d.Versions = append(d.Versions, selectOption{Value: cv.Version, Selected: cv.Version == r.Now.Charter.Version,
 			Label: l.N("compliance.version_option", cv.Declarations, cv.Version)})
 	}
 	regions, deps, err := s.store.ComplianceFacets(ctx)
 	if err != nil {
 		return nil, err
 	}
-	d.Regions = []option{{Value: "", Label: l.T("compliance.all")}}
+	d.Regions = []selectOption{{Value: "", Label: l.T("compliance.all")}}
 	for _, rg := range regions {
-		d.Regions = append(d.Regions, option{Value: rg, Label: rg, Selected: rg == f.Region})
+		d.Regions = append(d.Regions, selectOption{Value: rg, Label: rg, Selected: rg == f.Region})
 	}
-	d.Departements = []option{{Value: "", Label: l.T("compliance.all")}}
+	d.Departements = []selectOption{{Value: "", Label: l.T("compliance.all")}}
 	for _, dep := range deps {
-		d.Departements = append(d.Departements, option{Value: dep, Label: departementLabel(dep), Selected: dep == f.Departement})
+		d.Departements = append(d.Departements, selectOption{Value: dep, Label: departementLabel(dep), Selected: dep == f.Departement})
 	}
 	for _, m := range []string{"", catalog.MembershipMember, catalog.MembershipOther} {
 		key := "compliance.membership.all"
 		if m != "" {
 			key = "compliance.membership." + m
 		}
-		d.Memberships = append(d.Memberships, option{Value: m, Label: l.T(key), Selected: m == f.Membership})
+		d.Memberships = append(d.Memberships, selectOption{Value: m, Label: l.T(key), Selected: m == f.Membership})
 	}
 	d.Filtered = f.Region != "" || f.Departement != "" || f.Membership != "" || f.CharterVersion != ""
 	pairs := []any{"charter_version", f.CharterVersion, "region", f.Region, "departement", f.Departement, "membership", f.Membership}
