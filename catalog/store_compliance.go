@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,7 +19,7 @@ import (
 // plus "none" (no published audit of this version, or no verdict).
 var (
 	ComplianceDeclaredKeys = []string{AnswerYes, AnswerPartial, AnswerNo, AnswerNotApplicable, ComplianceNone}
-	ComplianceAuditedKeys  = []string{"conforme", "partiel", "non-conforme", "non-verifiable", "sans-objet", ComplianceNone}
+	ComplianceAuditedKeys  = append(slices.Clone(Verdicts), ComplianceNone)
 )
 
 // ComplianceNone counts hosters without an answer or without a verdict.
@@ -316,7 +317,39 @@ func (s *Store) declarationsAt(ctx context.Context, where string, args []any, at
 // charter c by time at (zero: now), the verdict of each commitment of its latest such
 // audit, in the API's spelling (ComplianceAuditedKeys).
 func (s *Store) auditVerdictsAt(ctx context.Context, c *Charter, where string, args []any, at time.Time) (map[int64]map[string]string, error) {
-	return map[int64]map[string]string{}, nil
+	q := `SELECT a.hoster_id, a.id, COALESCE(v.commitment_id, '') AS commitment_id, COALESCE(v.verdict, '') AS verdict FROM audits a
+		JOIN hosters h ON h.id = a.hoster_id
+		LEFT JOIN audit_verdicts v ON v.audit_id = a.id
+		WHERE ` + where + ` AND a.state = ? AND a.received = ? AND a.charter_id = ? AND a.charter_version = ?`
+	qargs := append(append([]any{}, args...), AuditPublished, false, c.ID, c.Version)
+	if !at.IsZero() {
+		q += ` AND a.published_at <= ?`
+		qargs = append(qargs, dbTime(at))
+	}
+	q += ` ORDER BY a.hoster_id, a.published_at, a.id`
+	var rows []struct {
+		HosterID   int64  `db:"hoster_id"`
+		AuditID    int64  `db:"id"`
+		Commitment string `db:"commitment_id"`
+		Verdict    string `db:"verdict"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(q), qargs...); err != nil {
+		return nil, fmt.Errorf("catalog: compliance audits: %w", err)
+	}
+	out := map[int64]map[string]string{}
+	latest := map[int64]int64{} // hoster → the audit its verdicts come from
+	for _, r := range rows {
+		if latest[r.HosterID] != r.AuditID {
+			// Rows come in publication order: a later audit of the hoster
+			// supersedes what an earlier one said.
+			latest[r.HosterID] = r.AuditID
+			out[r.HosterID] = map[string]string{}
+		}
+		if slices.Contains(Verdicts, r.Verdict) {
+			out[r.HosterID][r.Commitment] = r.Verdict
+		}
+	}
+	return out, nil
 }
 
 // ComplianceFacets lists the régions and départements of the visible

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -20,7 +21,8 @@ import (
 
 // complianceBench fills store with 1,000 synthetic hosters answering the
 // 25 commitments of the default charter, with a year and a half of
-// declaration history, and returns a directory frontend over it.
+// declaration history and about 470 published audits, and returns a
+// directory frontend over it.
 func complianceBench(b *testing.B, store *catalog.Store) (*Server, *echo.Echo) {
 	ctx := context.Background()
 	ch := catalog.DefaultCharter()
@@ -61,10 +63,39 @@ func complianceBench(b *testing.B, store *catalog.Store) (*Server, *echo.Echo) {
 			declare(h)
 		}
 	}
+	// A published audit for three hosters in ten, half of them a year and
+	// a half ago, then a second one two months ago for every sixth hoster.
+	by := catalog.StaffRef{Email: "bench"}
+	verdicts := catalog.Verdicts
+	audit := func(h *catalog.Hoster) {
+		a, _, err := store.OpenAudit(ctx, h.ID, ch.ID, ch.Version, time.Time{}, by)
+		if err != nil {
+			b.Fatal(err)
+		}
+		edits := make([]catalog.VerdictEdit, 0, len(ch.Commitments))
+		for _, cm := range ch.Commitments {
+			edits = append(edits, catalog.VerdictEdit{Verdict: catalog.Verdict{Commitment: cm.ID, Verdict: verdicts[r.IntN(len(verdicts))]}})
+		}
+		if _, err := store.SaveVerdicts(ctx, a.ID, edits, by); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := store.PublishAudit(ctx, a.ID, func(id int64) string { return "http://bench.example/audits/" + strconv.FormatInt(id, 10) },
+			"http://bench.example/actor", by); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range fed.Hosters {
+		if i%10 < 3 {
+			audit(&fed.Hosters[i])
+		}
+	}
 	clock = now.AddDate(0, -2, 0)
 	for i := range fed.Hosters {
 		if i%2 == 0 {
 			declare(&fed.Hosters[i])
+		}
+		if i%6 == 0 {
+			audit(&fed.Hosters[i])
 		}
 	}
 	clock = now

@@ -17,16 +17,18 @@ type complianceData struct {
 	CharterTitle string
 	At, Before   string
 	Axes         []complianceAxisView
-	Versions     []option
-	Regions      []option
-	Departements []option
-	Memberships  []option
+	Versions     []selectOption
+	Regions      []selectOption
+	Departements []selectOption
+	Memberships  []selectOption
 	Filtered     bool
 	CSV, JSON    string
 	ResetHref    string
+	Action       string                   // where the filter form goes
+	AllVersions  []catalog.CharterVersion // every loaded version (dashboard)
 }
 
-type option struct {
+type selectOption struct {
 	Value, Label string
 	Selected     bool
 }
@@ -49,22 +51,32 @@ type complianceLine struct {
 // compliancePage is /conformite: the collective's self-review, live. Only
 // public data: counts of declarations and of published verdicts.
 func (s *Server) compliancePage(c echo.Context) error {
-	ctx := c.Request().Context()
 	f, bad := complianceFilter(c.QueryParams())
 	if bad != "" {
 		return &pageError{Status: http.StatusBadRequest, Key: "error.400"}
 	}
-	r, err := s.complianceReport(ctx, f)
-	if errors.Is(err, errUnknownCharterVersion) {
-		return errNotFound
-	}
+	v := s.newView(c, "compliance")
+	v.Title = v.L.T("compliance.title")
+	d, err := s.complianceData(c, v.L, f, "/conformite")
 	if err != nil {
 		return err
 	}
-	v := s.newView(c, "compliance")
-	l := v.L
-	v.Title = l.T("compliance.title")
-	d := &complianceData{Report: r, Charter: r.Now.Charter, At: l.Date(r.Now.At), Before: l.Date(r.Before.At)}
+	v.Data = d
+	return s.render(c, http.StatusOK, "compliance", v)
+}
+
+// complianceData builds the table and its filter form (submitted to
+// action) for the public page and the dashboard.
+func (s *Server) complianceData(c echo.Context, l *Localizer, f catalog.ComplianceFilter, action string) (*complianceData, error) {
+	ctx := c.Request().Context()
+	r, err := s.complianceReport(ctx, f)
+	if errors.Is(err, errUnknownCharterVersion) {
+		return nil, errNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := &complianceData{Report: r, Charter: r.Now.Charter, At: l.Date(r.Now.At), Before: l.Date(r.Before.At), Action: action}
 	d.CharterTitle = pick(l, r.Now.Charter.TitleFR, r.Now.Charter.TitleEN)
 	for _, ax := range r.Axes {
 		av := complianceAxisView{ID: ax.ID, Summary: s.complianceLine(l, ax.Summary, pick(l, ax.TitleFR, ax.TitleEN))}
@@ -73,44 +85,43 @@ func (s *Server) compliancePage(c echo.Context) error {
 		}
 		d.Axes = append(d.Axes, av)
 	}
-
 	versions, err := s.store.CharterVersions(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	d.AllVersions = versions
 	for _, cv := range versions {
 		if cv.ID != r.Now.Charter.ID {
 			continue
 		}
-		d.Versions = append(d.Versions, option{Value: cv.Version, Selected: cv.Version == r.Now.Charter.Version,
+		d.Versions = append(d.Versions, selectOption{Value: cv.Version, Selected: cv.Version == r.Now.Charter.Version,
 			Label: l.N("compliance.version_option", cv.Declarations, cv.Version)})
 	}
 	regions, deps, err := s.store.ComplianceFacets(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	d.Regions = []option{{Value: "", Label: l.T("compliance.all")}}
+	d.Regions = []selectOption{{Value: "", Label: l.T("compliance.all")}}
 	for _, rg := range regions {
-		d.Regions = append(d.Regions, option{Value: rg, Label: rg, Selected: rg == f.Region})
+		d.Regions = append(d.Regions, selectOption{Value: rg, Label: rg, Selected: rg == f.Region})
 	}
-	d.Departements = []option{{Value: "", Label: l.T("compliance.all")}}
+	d.Departements = []selectOption{{Value: "", Label: l.T("compliance.all")}}
 	for _, dep := range deps {
-		d.Departements = append(d.Departements, option{Value: dep, Label: departementLabel(dep), Selected: dep == f.Departement})
+		d.Departements = append(d.Departements, selectOption{Value: dep, Label: departementLabel(dep), Selected: dep == f.Departement})
 	}
 	for _, m := range []string{"", catalog.MembershipMember, catalog.MembershipOther} {
 		key := "compliance.membership.all"
 		if m != "" {
 			key = "compliance.membership." + m
 		}
-		d.Memberships = append(d.Memberships, option{Value: m, Label: l.T(key), Selected: m == f.Membership})
+		d.Memberships = append(d.Memberships, selectOption{Value: m, Label: l.T(key), Selected: m == f.Membership})
 	}
 	d.Filtered = f.Region != "" || f.Departement != "" || f.Membership != "" || f.CharterVersion != ""
 	pairs := []any{"charter_version", f.CharterVersion, "region", f.Region, "departement", f.Departement, "membership", f.Membership}
 	d.CSV = complianceLink("/conformite.csv", pairs...)
 	d.JSON = complianceLink("/api/v1/compliance", pairs...)
-	d.ResetHref = l.URL("/conformite")
-	v.Data = d
-	return s.render(c, http.StatusOK, "compliance", v)
+	d.ResetHref = l.URL(action)
+	return d, nil
 }
 
 // complianceLine renders one row: declared shares among all hosters,

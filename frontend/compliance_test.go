@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"codeberg.org/portee/portee/catalog"
 )
@@ -273,4 +274,49 @@ func TestComplianceFollowsWrites(t *testing.T) {
 	}
 	body := f.page("/conformite", http.StatusOK)
 	mustContain(t, "after write", body, "2 ont déclaré", "40\u00a0% (2)")
+}
+
+// TestComplianceCountsPublishedAudits: a published audit shows in the
+// audited counts; a draft does not; private notes never show.
+func TestComplianceCountsPublishedAudits(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	ch := catalog.DefaultCharter()
+	by := catalog.StaffRef{Email: "auditrice@example.org"}
+	open := func(h *catalog.Hoster, verdict, note string) int64 {
+		a, _, err := f.store.OpenAudit(ctx, h.ID, ch.ID, ch.Version, time.Time{}, by)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edits := []catalog.VerdictEdit{{Verdict: catalog.Verdict{Commitment: ch.Commitments[0].ID, Verdict: verdict, PrivateNote: note}}}
+		if _, err := f.store.SaveVerdicts(ctx, a.ID, edits, by); err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
+	id := open(f.hoster["chaton-nazairien"], catalog.VerdictConforme, "NOTE-PRIVEE-1")
+	if _, err := f.store.PublishAudit(ctx, id, func(id int64) string { return "http://directory.example/audits/" + strconvI(id) },
+		"http://directory.example/actor", by); err != nil {
+		t.Fatal(err)
+	}
+	open(f.hoster["erdre"], catalog.VerdictNonConforme, "NOTE-PRIVEE-2") // a draft
+
+	var doc struct {
+		Commitments []struct{ Audited map[string]int }
+	}
+	body := f.page("/api/v1/compliance", http.StatusOK)
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Commitments[0].Audited; got["conforme"] != 1 || got["non-conforme"] != 0 || got["none"] != 4 {
+		t.Errorf("audited %v, want 1 conforme (the draft does not count)", got)
+	}
+	if got := doc.Commitments[1].Audited; got["none"] != 5 {
+		t.Errorf("second commitment audited %v: no verdict is none", got)
+	}
+	page := f.page("/conformite", http.StatusOK)
+	mustContain(t, "audited page", page, "1 a un audit publié", "100\u00a0% (1)")
+	for _, p := range []string{"/conformite", "/conformite.csv", "/api/v1/compliance", "/statistiques"} {
+		mustNotContain(t, p, f.page(p, http.StatusOK), "NOTE-PRIVEE")
+	}
 }

@@ -51,6 +51,9 @@ func (s *Server) Register(e *echo.Echo) {
 	g.GET(dashboardPath+"/comptes", s.dashboardAccounts, s.requireAdmin())
 	g.POST(dashboardPath+"/comptes", s.dashboardAccountsSubmit, s.requireAdmin())
 	g.GET(dashboardPath+"/journal", s.dashboardActivity, s.requireAdmin())
+	g.GET(dashboardPath+"/conformite", s.dashboardCompliance, s.requireStaff())
+	g.GET(dashboardPath+"/chartes", s.dashboardCharters, s.requireAdmin())
+	g.POST(dashboardPath+"/chartes", s.dashboardChartersLoad, middleware.BodyLimit("512K"), s.requireAdmin())
 }
 
 // RegisterNode mounts what a node serves to people besides its actors'

@@ -1,6 +1,7 @@
 package catalogtest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -41,6 +42,33 @@ func declare(t *testing.T, s *catalog.Store, h *catalog.Hoster, version string, 
 	}
 }
 
+// audit opens, fills and (unless draft) publishes an audit of h.
+func audit(t *testing.T, s *catalog.Store, h *catalog.Hoster, version string, draft bool, verdicts ...string) {
+	t.Helper()
+	ctx := ctxT(t)
+	by := catalog.StaffRef{Email: "auditrice@example.org"}
+	a, _, err := s.OpenAudit(ctx, h.ID, "chatons", version, time.Time{}, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var edits []catalog.VerdictEdit
+	for i, v := range verdicts {
+		if v != "" {
+			edits = append(edits, catalog.VerdictEdit{Verdict: catalog.Verdict{Commitment: []string{"logiciels", "liste", "requetes"}[i], Verdict: v}})
+		}
+	}
+	if conflicts, err := s.SaveVerdicts(ctx, a.ID, edits, by); err != nil || len(conflicts) > 0 {
+		t.Fatalf("save verdicts: %v %v", conflicts, err)
+	}
+	if draft {
+		return
+	}
+	if _, err := s.PublishAudit(ctx, a.ID, func(id int64) string { return fmt.Sprintf("https://annuaire.example/audits/%d", id) },
+		"https://annuaire.example/actor", by); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func testComplianceTable(t *testing.T, s *catalog.Store) {
 	ctx := ctxT(t)
 	t0 := time.Date(2025, 1, 10, 12, 0, 0, 0, time.UTC)
@@ -58,7 +86,7 @@ func testComplianceTable(t *testing.T, s *catalog.Store) {
 	if err := s.UpsertHoster(ctx, b, catalog.WriteMeta{}); err != nil {
 		t.Fatal(err)
 	}
-	mustHoster(t, s, "c") // never declares
+	mustHoster(t, s, "c") // never declares, has a draft audit
 	gone := mustHoster(t, s, "gone")
 	declare(t, s, a, "2023", t0, "yes", "yes", "no")
 	declare(t, s, b, "2023", t0, "partial", "not-applicable", "")
@@ -66,11 +94,19 @@ func testComplianceTable(t *testing.T, s *catalog.Store) {
 	if _, err := s.RecordCheck(ctx, gone.ID, false, true, t0, 3); err != nil {
 		t.Fatal(err)
 	}
+	audit(t, s, a, "2023", false, "conforme", "non-conforme", "partiel")
+	audit(t, s, gone, "2023", false, "conforme", "conforme", "conforme")
 
 	clock = t1
 	declare(t, s, a, "2023", t1, "yes", "yes", "yes")
 	d := mustHoster(t, s, "d")
 	declare(t, s, d, "2025", t1, "yes", "yes", "yes")
+	// a's new audit supersedes the first one; b's counts; c's is a draft,
+	// d's answers another version: neither counts.
+	audit(t, s, a, "2023", false, "conforme", "conforme", "")
+	audit(t, s, b, "2023", false, "non-verifiable", "", "")
+	audit(t, s, storedHoster(t, s, "c"), "2023", true, "non-conforme", "non-conforme", "non-conforme")
+	audit(t, s, d, "2025", false, "sans-objet", "sans-objet", "sans-objet")
 
 	c, err := s.ComplianceCharter(ctx, catalog.ComplianceFilter{})
 	if err != nil || c.Version != "2023" {
@@ -80,8 +116,8 @@ func testComplianceTable(t *testing.T, s *catalog.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if now.Hosters != 4 || now.Declared != 2 || now.OtherVersion != 1 || now.Audited != 0 {
-		t.Fatalf("now: %d hosters, %d declared, %d other version, %d audited; want 4, 2, 1, 0", now.Hosters, now.Declared, now.OtherVersion, now.Audited)
+	if now.Hosters != 4 || now.Declared != 2 || now.OtherVersion != 1 || now.Audited != 2 {
+		t.Fatalf("now: %d hosters, %d declared, %d other version, %d audited; want 4, 2, 1, 2", now.Hosters, now.Declared, now.OtherVersion, now.Audited)
 	}
 	want := map[string]map[string]int{
 		"logiciels": {"yes": 1, "partial": 1, "no": 0, "not-applicable": 0, "none": 2},
@@ -89,11 +125,11 @@ func testComplianceTable(t *testing.T, s *catalog.Store) {
 		"requetes":  {"yes": 1, "partial": 0, "no": 0, "not-applicable": 0, "none": 3},
 	}
 	checkDeclared(t, "now", now, want)
-	for _, cc := range now.Commitments {
-		if cc.Audited["none"] != now.Hosters || len(cc.Audited) != len(catalog.ComplianceAuditedKeys) {
-			t.Errorf("now: %s audited %v, want every hoster unaudited", cc.ID, cc.Audited)
-		}
-	}
+	checkAudited(t, "now", now, map[string]map[string]int{
+		"logiciels": {"conforme": 1, "non-verifiable": 1, "none": 2},
+		"liste":     {"conforme": 1, "none": 3},
+		"requetes":  {"none": 4},
+	})
 
 	// A year before t1: d did not exist, a had answered "no" to requetes.
 	past, err := s.ComplianceAt(ctx, c, catalog.ComplianceFilter{}, t1.AddDate(-1, 0, 0))
@@ -106,6 +142,14 @@ func testComplianceTable(t *testing.T, s *catalog.Store) {
 	checkDeclared(t, "a year before", past, map[string]map[string]int{
 		"logiciels": {"yes": 1, "partial": 1, "no": 0, "not-applicable": 0, "none": 1},
 		"requetes":  {"yes": 0, "partial": 0, "no": 1, "not-applicable": 0, "none": 2},
+	})
+	if past.Audited != 1 {
+		t.Errorf("a year before: %d audited, want 1", past.Audited)
+	}
+	checkAudited(t, "a year before", past, map[string]map[string]int{
+		"logiciels": {"conforme": 1, "none": 2},
+		"liste":     {"non-conforme": 1, "none": 2},
+		"requetes":  {"partiel": 1, "none": 2},
 	})
 	// Before any declaration: every hoster that existed counts as "none".
 	before, err := s.ComplianceAt(ctx, c, catalog.ComplianceFilter{}, t0.Add(-time.Hour))
@@ -138,7 +182,8 @@ func testComplianceTable(t *testing.T, s *catalog.Store) {
 		t.Fatal(err)
 	}
 	other, err := s.ComplianceAt(ctx, v25, catalog.ComplianceFilter{}, t1)
-	if err != nil || other.Declared != 1 || other.OtherVersion != 2 || other.Commitments[2].Declared["yes"] != 1 {
+	if err != nil || other.Declared != 1 || other.OtherVersion != 2 || other.Commitments[2].Declared["yes"] != 1 ||
+		other.Audited != 1 || other.Commitments[2].Audited["sans-objet"] != 1 {
 		t.Fatalf("version 2025: %+v, %v", other, err)
 	}
 	if _, err := s.ComplianceCharter(ctx, catalog.ComplianceFilter{CharterVersion: "1999"}); err == nil {
@@ -151,6 +196,24 @@ func testComplianceTable(t *testing.T, s *catalog.Store) {
 	regions, deps, err := s.ComplianceFacets(ctx)
 	if err != nil || len(regions) != 2 || len(deps) != 2 || deps[0] != "44" {
 		t.Fatalf("facets %v %v %v", regions, deps, err)
+	}
+}
+
+// checkAudited compares the audited counts (keys not given must be 0) and
+// checks they add up to the hosters.
+func checkAudited(t *testing.T, what string, got *catalog.Compliance, want map[string]map[string]int) {
+	t.Helper()
+	for _, cc := range got.Commitments {
+		sum := 0
+		for _, k := range catalog.ComplianceAuditedKeys {
+			sum += cc.Audited[k]
+			if w, ok := want[cc.ID]; ok && cc.Audited[k] != w[k] {
+				t.Errorf("%s: %s audited %s = %d, want %d (%v)", what, cc.ID, k, cc.Audited[k], w[k], cc.Audited)
+			}
+		}
+		if sum != got.Hosters || len(cc.Audited) != len(catalog.ComplianceAuditedKeys) {
+			t.Errorf("%s: %s audited %v adds up to %d, not %d hosters", what, cc.ID, cc.Audited, sum, got.Hosters)
+		}
 	}
 }
 
@@ -241,6 +304,16 @@ func testStatistics(t *testing.T, s *catalog.Store) {
 	}
 }
 
+// storedHoster returns the stored hoster username of testComplianceTable.
+func storedHoster(t *testing.T, s *catalog.Store, username string) *catalog.Hoster {
+	t.Helper()
+	h, err := s.HosterByAcct(ctxT(t), username, username+".example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
 // monthWant is one expected month of testStatistics.
 type monthWant struct {
 	month           string
@@ -249,27 +322,33 @@ type monthWant struct {
 
 func testLoadCharter(t *testing.T, s *catalog.Store) {
 	ctx := ctxT(t)
+	by := catalog.StaffRef{Email: "admin@example.org"}
 	c := complianceCharter("2025")
-	if loaded, err := s.LoadCharter(ctx, c, false); err != nil || !loaded {
+	if loaded, err := s.LoadCharter(ctx, c, false, by); err != nil || !loaded {
 		t.Fatalf("first load: %v, %v", loaded, err)
 	}
-	if loaded, err := s.LoadCharter(ctx, complianceCharter("2025"), false); err != nil || loaded {
+	if loaded, err := s.LoadCharter(ctx, complianceCharter("2025"), false, by); err != nil || loaded {
 		t.Fatalf("same wording: %v, %v", loaded, err)
 	}
 	c.Commitments[0].TitleFR = "Autre titre"
-	if _, err := s.LoadCharter(ctx, c, false); err == nil {
+	if _, err := s.LoadCharter(ctx, c, false, by); err == nil {
 		t.Fatal("other wording under a loaded version was accepted")
 	}
-	if loaded, err := s.LoadCharter(ctx, c, true); err != nil || !loaded {
+	if loaded, err := s.LoadCharter(ctx, c, true, by); err != nil || !loaded {
 		t.Fatalf("replace: %v, %v", loaded, err)
 	}
 	got, err := s.Charter(ctx, "chatons", "2025")
 	if err != nil || got.Commitments[0].TitleFR != "Autre titre" {
 		t.Fatalf("stored %+v, %v", got, err)
 	}
+	log, err := s.ActivityLog(ctx, 10, 0)
+	if err != nil || len(log) != 2 || log[0].Action != catalog.ActionCharterLoad || log[0].Subject != "chatons/2025" ||
+		log[0].Detail != "replaced" || log[1].Detail != "new" || log[0].AccountEmail != by.Email {
+		t.Fatalf("activity log %+v, %v: want the first load and the replacement, not the no-op", log, err)
+	}
 	bad := complianceCharter("2026")
 	bad.Commitments[0].Axis = "nowhere"
-	if _, err := s.LoadCharter(ctx, bad, false); err == nil {
+	if _, err := s.LoadCharter(ctx, bad, false, by); err == nil {
 		t.Fatal("an invalid charter was loaded")
 	}
 }

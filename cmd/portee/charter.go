@@ -58,7 +58,7 @@ func runCharter(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		defer s.Close()
-		loaded, err := s.LoadCharter(ctx, ch, replace)
+		loaded, err := s.LoadCharter(ctx, ch, replace, catalog.StaffRef{Email: "cli"})
 		if errors.Is(err, catalog.ErrCharterVersionExists) {
 			return &usageError{msg: fmt.Sprintf("%s: version: %q is already loaded with another wording (use --replace to change it)", pos[0], ch.Version)}
 		}
