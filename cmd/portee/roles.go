@@ -58,6 +58,7 @@ func runDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		MeiliURL: c.MeiliURL, MeiliKey: c.MeiliKey, MeiliIndex: c.MeiliIndex,
 		Follow: c.Follow, AllowPrivate: c.AllowPrivate, RefreshEvery: c.Refresh,
 		Logger: log, Version: appVersion(),
+		Observatory: app.ObservatoryOptions{Browser: c.ObservatoryBrowser, Every: c.ObservatoryEvery, Off: c.ObservatoryEvery == 0},
 	})
 	if err != nil {
 		return err
@@ -76,7 +77,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	d, err := demo.Start(ctx, demo.Options{
 		Listen: c.Listen, DataDir: c.DataDir, DatabaseURL: c.DatabaseURL,
 		MeiliURL: c.MeiliURL, MeiliKey: c.MeiliKey, MeiliIndex: c.MeiliIndex,
-		Logger: log, Version: appVersion(),
+		Logger: log, Version: appVersion(), ObservatoryBrowser: c.ObservatoryBrowser,
 	})
 	if err != nil {
 		return err
