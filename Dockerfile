@@ -14,7 +14,7 @@ RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /portee ./cmd/portee
 # The data directory exists in the image, owned by the runtime user, so that a
 # fresh named volume mounted there inherits that owner.
-RUN mkdir -p /rootfs/var/lib/portee
+RUN mkdir -p /rootfs/var/lib/portee && chmod 0700 /rootfs/var/lib/portee
 
 # Run: no shell, no package manager, a fixed unprivileged user (65532).
 FROM gcr.io/distroless/static-debian12:nonroot

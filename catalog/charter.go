@@ -29,3 +29,7 @@ func DefaultCharter() *Charter {
 	c.Commitments = append([]Commitment(nil), c.Commitments...)
 	return &c
 }
+
+// DefaultCharterYAML returns the shipped outline as a charter document, the
+// model of the files "portee charter load" reads.
+func DefaultCharterYAML() []byte { return append([]byte(nil), defaultCharterYAML...) }

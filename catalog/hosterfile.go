@@ -34,6 +34,9 @@ type HosterFile struct {
 	Discoverable *bool        `yaml:"discoverable"`
 	Offers       []FileOffer  `yaml:"offers"`
 	Charter      *FileCharter `yaml:"charter"`
+	// ChatonsInfos holds ChatonsInfos keys Portée does not model (host
+	// provider, metrics URLs…), copied into the node's exported files.
+	ChatonsInfos map[string]string `yaml:"chatonsinfos"`
 }
 
 // FileOffer is one offer in a hoster file.
@@ -124,6 +127,8 @@ type Loaded struct {
 	Hoster      Hoster
 	Offers      []Offer
 	Declaration *CharterDeclaration // nil when the file has no charter section
+	// ChatonsInfos is the file's free map of extra ChatonsInfos keys.
+	ChatonsInfos map[string]string
 }
 
 // LoadHosterFile reads and validates a hoster file.
@@ -136,6 +141,9 @@ func LoadHosterFile(path string, resolve LocationResolver, charters func(id, ver
 }
 
 var yamlLineRE = regexp.MustCompile(`line (\d+): (.*)`)
+
+// chatonsInfosKeyRe is the shape of a key of the "chatonsinfos:" map.
+var chatonsInfosKeyRe = regexp.MustCompile(`^[a-z0-9_-]+(\.[a-z0-9_-]+)+$`)
 
 // ParseHosterFile parses and validates data read from name. Every error
 // names the file, the line, the field and the reason.
@@ -155,19 +163,7 @@ func ParseHosterFile(name string, data []byte, resolve LocationResolver, charter
 	}
 	lines := map[string]int{}
 	indexLines(root.Content[0], "", lines)
-	at := func(field string) int {
-		for p := field; p != ""; {
-			if l, ok := lines[p]; ok {
-				return l
-			}
-			i := strings.LastIndexAny(p, ".[")
-			if i < 0 {
-				break
-			}
-			p = p[:i]
-		}
-		return 1
-	}
+	at := func(field string) int { return fieldLine(lines, field) }
 
 	var errs FileErrors
 	add := func(prefix string, err error) {
@@ -267,11 +263,24 @@ func ParseHosterFile(name string, data []byte, resolve LocationResolver, charter
 		}
 	}
 
+	for k, val := range f.ChatonsInfos {
+		field := "chatonsinfos." + k
+		switch {
+		case !chatonsInfosKeyRe.MatchString(k):
+			errs = append(errs, &FileError{File: name, Line: at(field), Field: field, Value: k,
+				Reason: "is not a ChatonsInfos key (dotted lower-case words, such as host.provider.type)"})
+		case strings.HasPrefix(k, "file.") || strings.HasPrefix(k, "subs."):
+			errs = append(errs, &FileError{File: name, Line: at(field), Field: field, Reason: "is written by Portée itself"})
+		case len(val) > 2000 || strings.ContainsAny(val, "\r\n"):
+			errs = append(errs, &FileError{File: name, Line: at(field), Field: field, Reason: "must be one line of at most 2000 characters"})
+		}
+	}
+
 	if len(errs) > 0 {
 		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 		return nil, errs
 	}
-	return &Loaded{Hoster: h, Offers: offers, Declaration: decl}, nil
+	return &Loaded{Hoster: h, Offers: offers, Declaration: decl, ChatonsInfos: f.ChatonsInfos}, nil
 }
 
 func defaultString(s, def string) string {

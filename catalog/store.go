@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -86,10 +87,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		path := strings.TrimPrefix(dsn, "sqlite:")
 		name := path
 		if !strings.HasPrefix(path, "file:") {
-			if dir := filepath.Dir(path); dir != "" {
-				if err := os.MkdirAll(dir, 0o750); err != nil {
-					return nil, fmt.Errorf("catalog: open sqlite: %w", err)
-				}
+			if err := createPrivate(path); err != nil {
+				return nil, fmt.Errorf("catalog: open sqlite: %w", err)
 			}
 		}
 		sep := "?"
@@ -115,6 +114,26 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// createPrivate creates the SQLite file (and its directory) readable by its
+// owner only before SQLite opens it: the catalog holds the actors' private
+// keys, and SQLite gives its -wal and -shm files the mode of the database
+// file. An existing file keeps its mode (the operator chose it).
+func createPrivate(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // isPostgresDSN recognises a PostgreSQL URL, or lib/pq's key=value form
@@ -163,6 +182,27 @@ func (s *Store) Close() error { return s.db.Close() }
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
 		return fmt.Errorf("catalog: ping %s: %w", s.engine, err)
+	}
+	return nil
+}
+
+// PingWrite checks that the database accepts writes (a full disk aside):
+// a read-only file, a read-only PostgreSQL transaction mode or a standby
+// answer Ping but refuse every write. It runs an UPDATE that matches no
+// row in a transaction it rolls back, so it changes nothing.
+func (s *Store) PingWrite(ctx context.Context) error {
+	release, err := s.lockWrite(ctx)
+	if err != nil {
+		return fmt.Errorf("catalog: write check: %w", err)
+	}
+	defer release()
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("catalog: write check %s: %w", s.engine, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE schema_migrations SET name = name WHERE version < 0`); err != nil {
+		return fmt.Errorf("catalog: write check %s: %w", s.engine, err)
 	}
 	return nil
 }
@@ -337,6 +377,22 @@ func (s *Store) forUpdate() string {
 // (PostgreSQL's precision), so that a round trip returns an equal value on
 // both engines and SQLite's text timestamps compare in time order.
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// MaxClockSkew is how far ahead of our clock a source's time (an offer's or
+// an actor's "updated", a deletion time) may be. Beyond it the time is
+// taken as now: an object dated 2099 would otherwise make every later
+// Update and Delete stale and pin it for ever.
+const MaxClockSkew = 5 * time.Minute
+
+// notFuture clamps t to now when it lies more than MaxClockSkew ahead. It
+// applies to incoming times and to stored ones alike (rows written before
+// the clamp existed must not keep ordering writes).
+func notFuture(t, now time.Time) time.Time {
+	if t.After(now.Add(MaxClockSkew)) {
+		return dbTime(now)
+	}
+	return t
+}
 
 func dbTimePtr(t *time.Time) *time.Time {
 	if t == nil {

@@ -28,6 +28,8 @@ func (s *Store) UpsertDeclaration(ctx context.Context, d *CharterDeclaration, me
 	err := s.write(ctx, meta, func(tx *sqlx.Tx) (bool, error) {
 		n := *d
 		n.normalize()
+		now := s.now()
+		n.Updated = notFuture(n.Updated, now)
 		var cur CharterDeclaration
 		err := tx.GetContext(ctx, &cur, s.db.Rebind(`SELECT `+declarationCols+` FROM declarations WHERE hoster_id = ?`+s.forUpdate()), n.HosterID)
 		switch {
@@ -41,7 +43,7 @@ func (s *Store) UpsertDeclaration(ctx context.Context, d *CharterDeclaration, me
 			return false, err
 		default:
 			cur.normalize()
-			if cur.Updated.After(n.Updated) {
+			if notFuture(cur.Updated, now).After(n.Updated) {
 				return false, ErrStale
 			}
 			n.CreatedAt = cur.CreatedAt
@@ -54,6 +56,9 @@ func (s *Store) UpsertDeclaration(ctx context.Context, d *CharterDeclaration, me
 				n.ObjectID, n.CharterID, n.CharterVersion, n.Answers, n.Updated, n.HosterID); err != nil {
 				return false, err
 			}
+		}
+		if err := s.recordDeclarationHistory(ctx, tx, &n); err != nil {
+			return false, err
 		}
 		result = n
 		return true, s.appendChange(ctx, tx, Change{Kind: ChangeDeclaration, Op: OpUpsert, HosterID: n.HosterID, EntityID: n.HosterID, ObjectID: n.ObjectID})

@@ -15,7 +15,7 @@ const hosterCols = `id, actor_id, username, domain, local, name, summary, websit
 	legal_url, icon_url, org_type, address, postal_code, commune, insee, departement,
 	region, country, latitude, longitude, member_since, portee, discoverable,
 	inbox_url, shared_inbox_url, outbox_url, followers_url, public_key_id, public_key_pem,
-	status, last_seen_at, fail_count, checks, checks_ok, updated_at, created_at, modified_at`
+	status, last_seen_at, fail_count, checks, checks_ok, updated_at, created_at, modified_at, source`
 
 // hosterContentCols are the columns an upsert writes; the freshness columns
 // (last_seen_at, fail_count, checks, checks_ok) belong to RecordCheck.
@@ -24,7 +24,7 @@ var hosterContentCols = []string{
 	"legal_url", "icon_url", "org_type", "address", "postal_code", "commune", "insee", "departement",
 	"region", "country", "latitude", "longitude", "member_since", "portee", "discoverable",
 	"inbox_url", "shared_inbox_url", "outbox_url", "followers_url", "public_key_id", "public_key_pem",
-	"status", "updated_at", "modified_at",
+	"status", "updated_at", "modified_at", "source",
 }
 
 func (h *Hoster) normalize() {
@@ -34,8 +34,9 @@ func (h *Hoster) normalize() {
 	h.LastSeenAt = dbTimePtr(h.LastSeenAt)
 }
 
-// UpsertHoster inserts or updates the hoster with h.ActorID. An update older
-// than the stored one (by Updated) fails with ErrStale; an update that
+// UpsertHoster inserts or updates the hoster with h.ActorID. Updated beyond
+// MaxClockSkew is taken as now. An update older than the stored one (by
+// Updated) fails with ErrStale; an update that
 // changes nothing appends no change row. Status is kept when h.Status is
 // empty (new hosters start "active"); the freshness counters and LastSeenAt
 // are RecordCheck's and are never overwritten here. On success h holds the
@@ -48,7 +49,11 @@ func (s *Store) UpsertHoster(ctx context.Context, h *Hoster, meta WriteMeta) err
 	err := s.write(ctx, meta, func(tx *sqlx.Tx) (bool, error) {
 		n := *h
 		n.normalize()
+		if n.Source == "" {
+			n.Source = SourcePortee
+		}
 		now := dbTime(s.now())
+		n.Updated = notFuture(n.Updated, now)
 		var cur Hoster
 		err := tx.GetContext(ctx, &cur, s.db.Rebind(`SELECT `+hosterCols+` FROM hosters WHERE actor_id = ?`+s.forUpdate()), n.ActorID)
 		if errors.Is(notFound(err), ErrNotFound) {
@@ -73,7 +78,7 @@ func (s *Store) UpsertHoster(ctx context.Context, h *Hoster, meta WriteMeta) err
 			return false, err
 		}
 		cur.normalize()
-		if cur.Updated.After(n.Updated) {
+		if notFuture(cur.Updated, now).After(n.Updated) {
 			return false, ErrStale
 		}
 		n.ID, n.CreatedAt, n.ModifiedAt = cur.ID, cur.CreatedAt, cur.ModifiedAt

@@ -45,7 +45,8 @@ func (o *Offer) normalize() {
 }
 
 // UpsertOffer inserts or updates the offer with o.ObjectID (o.HosterID must
-// name a stored hoster). Older than stored (by Updated) → ErrStale; identical
+// name a stored hoster). Updated and CreatedAt beyond MaxClockSkew are taken
+// as now. Older than stored (by Updated) → ErrStale; identical
 // → no change row. A soft-deleted offer is revived by an upsert whose Updated
 // is after DeletedAt; an older one gets ErrStale, so a late Update cannot
 // resurrect a deleted offer. CreatedAt is kept from the first insert (now
@@ -59,6 +60,8 @@ func (s *Store) UpsertOffer(ctx context.Context, o *Offer, meta WriteMeta) error
 		n := *o
 		n.normalize()
 		n.DeletedAt = nil
+		now := s.now()
+		n.Updated, n.CreatedAt = notFuture(n.Updated, now), notFuture(n.CreatedAt, now)
 		var cur Offer
 		err := tx.GetContext(ctx, &cur, s.db.Rebind(`SELECT `+offerCols+` FROM offers WHERE object_id = ?`+s.forUpdate()), n.ObjectID)
 		if errors.Is(notFound(err), ErrNotFound) {
@@ -80,6 +83,11 @@ func (s *Store) UpsertOffer(ctx context.Context, o *Offer, meta WriteMeta) error
 			return false, err
 		}
 		cur.normalize()
+		cur.Updated = notFuture(cur.Updated, now)
+		if cur.DeletedAt != nil {
+			d := notFuture(*cur.DeletedAt, now)
+			cur.DeletedAt = &d
+		}
 		if cur.HosterID != n.HosterID {
 			return false, fmt.Errorf("offer belongs to hoster %d, not %d", cur.HosterID, n.HosterID)
 		}
@@ -137,8 +145,9 @@ func (s *Store) DeleteOffer(ctx context.Context, objectID string, at time.Time, 
 		if cur.DeletedAt != nil {
 			return false, nil
 		}
-		at := dbTime(at)
-		if at.Before(cur.Updated) {
+		now := s.now()
+		at := notFuture(dbTime(at), now)
+		if at.Before(notFuture(cur.Updated, now)) {
 			return false, ErrStale
 		}
 		return true, s.softDelete(ctx, tx, cur, at)
@@ -158,7 +167,10 @@ func (s *Store) softDelete(ctx context.Context, tx *sqlx.Tx, o Offer, at time.Ti
 
 // DeleteHosterOffersExcept soft-deletes, in one transaction, the live offers
 // of a hoster whose key is not in keepKeys (a node whose file dropped
-// offers), and returns their object ids. An offer updated after at is kept.
+// offers), and returns their object ids. An offer updated after at is kept
+// (it arrived while the caller was reading the list), unless its date lies
+// beyond MaxClockSkew: no genuine write carries such a date, and a reading
+// that no longer lists an object must be able to remove it.
 func (s *Store) DeleteHosterOffersExcept(ctx context.Context, hosterID int64, keepKeys []string, at time.Time, meta WriteMeta) ([]string, error) {
 	var deleted []string
 	err := s.write(ctx, meta, func(tx *sqlx.Tx) (bool, error) {
@@ -168,10 +180,11 @@ func (s *Store) DeleteHosterOffersExcept(ctx context.Context, hosterID int64, ke
 			WHERE hoster_id = ? AND deleted_at IS NULL ORDER BY "key"`+s.forUpdate()), hosterID); err != nil {
 			return false, err
 		}
-		at := dbTime(at)
+		now := s.now()
+		at := notFuture(dbTime(at), now)
 		for _, o := range live {
 			o.normalize()
-			if slices.Contains(keepKeys, o.Key) || o.Updated.After(at) {
+			if slices.Contains(keepKeys, o.Key) || (o.Updated.After(at) && !o.Updated.After(now.Add(MaxClockSkew))) {
 				continue
 			}
 			if err := s.softDelete(ctx, tx, o, at); err != nil {
@@ -292,6 +305,15 @@ func (s *Store) CountOffers(ctx context.Context) (int, error) {
 	var n int
 	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM offers WHERE deleted_at IS NULL`); err != nil {
 		return 0, fmt.Errorf("catalog: count offers: %w", err)
+	}
+	return n, nil
+}
+
+// CountHosterOffers counts a hoster's live offers.
+func (s *Store) CountHosterOffers(ctx context.Context, hosterID int64) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, s.db.Rebind(`SELECT COUNT(*) FROM offers WHERE hoster_id = ? AND deleted_at IS NULL`), hosterID); err != nil {
+		return 0, fmt.Errorf("catalog: count offers of hoster %d: %w", hosterID, err)
 	}
 	return n, nil
 }

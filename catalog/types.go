@@ -52,6 +52,14 @@ const (
 	StatusOver    = "over" // service discontinued
 )
 
+// Hoster sources: a signed Portée node, or an unsigned file a directory
+// imports.
+const (
+	SourcePortee       = "portee"
+	SourceChatonsInfos = "chatonsinfos"
+	SourceLibrehosters = "librehosters"
+)
+
 // Hoster state as seen by a directory.
 const (
 	HosterActive = "active"
@@ -91,6 +99,9 @@ type Hoster struct {
 	Username string `db:"username" json:"username"` // preferredUsername
 	Domain   string `db:"domain" json:"domain"`     // host[:port]
 	Local    bool   `db:"local" json:"-"`           // served by this process
+	// Source is where the record comes from: SourcePortee (a node's signed
+	// actor) or a file format read by the directory (SourceChatonsInfos…).
+	Source string `db:"source" json:"source"`
 
 	Name     string `db:"name" json:"name"`
 	Summary  string `db:"summary" json:"summary,omitempty"`

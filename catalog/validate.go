@@ -83,6 +83,12 @@ func (v *validator) httpURL(field, value string, required bool) {
 	}
 }
 
+// URL checks an optional URL's shape and length.
+func (v *validator) url(field, value string, required bool) {
+	v.maxLen(field, value, maxURL)
+	v.httpURL(field, value, required)
+}
+
 func (v *validator) maxLen(field, value string, n int) {
 	if len(value) > n {
 		v.add(field, truncate(value, 40), fmt.Sprintf("is longer than %d bytes", n))
@@ -104,6 +110,20 @@ var (
 	// optional subtags ("fr", "fr-FR", "oc-aranes", "zh-Hant-TW").
 	languageRe   = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 	departmentRe = regexp.MustCompile(`^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$`)
+	inseeRe      = regexp.MustCompile(`^([0-9]{2}|2A|2B)[0-9]{3}$`)
+	countryRe    = regexp.MustCompile(`^[A-Z]{2}$`)
+)
+
+// Length limits shared by hoster files and what other servers send: remote
+// text ends up on our pages and in the search index, so a 10,000-character
+// name or a 300 KB summary is refused, not stored.
+const (
+	maxName     = 200
+	maxSummary  = 5000
+	maxURL      = 2048
+	maxShort    = 200 // price, quota, address
+	maxWord     = 100 // software name, version, licence, commune, region
+	maxListSize = 120 // languages, départements
 )
 
 // OrgTypes are the accepted Hoster.OrgType values.
@@ -120,19 +140,31 @@ func isDate(s string) bool {
 func (h *Hoster) Validate() error {
 	var v validator
 	if v.required("name", h.Name) {
-		v.maxLen("name", h.Name, 200)
+		v.maxLen("name", h.Name, maxName)
 	}
 	if h.Username == "" {
 		v.add("username", "", "is required")
 	} else if !usernameRe.MatchString(h.Username) {
 		v.add("username", h.Username, "must be lower-case letters, digits, _ . - (at most 64, not starting with . or -)")
 	}
-	v.maxLen("summary", h.Summary, 5000)
-	v.httpURL("website", h.Website, false)
-	v.httpURL("legal_url", h.LegalURL, false)
-	v.httpURL("icon_url", h.IconURL, false)
+	v.maxLen("summary", h.Summary, maxSummary)
+	v.url("website", h.Website, false)
+	v.url("legal_url", h.LegalURL, false)
+	v.url("icon_url", h.IconURL, false)
+	v.maxLen("address", h.Address, maxShort)
+	v.maxLen("commune", h.Commune, maxWord)
+	v.maxLen("region", h.Region, maxWord)
+	if h.INSEE != "" && !inseeRe.MatchString(h.INSEE) {
+		v.add("insee", h.INSEE, "is not a commune INSEE code (44184, 2A004…)")
+	}
+	if h.Departement != "" && !departmentRe.MatchString(h.Departement) {
+		v.add("departement", h.Departement, "is not a French département number (44, 2A, 974…)")
+	}
+	if h.Country != "" && !countryRe.MatchString(h.Country) {
+		v.add("country", h.Country, "is not an ISO 3166 country code (FR, BE…)")
+	}
 	if h.Email != "" {
-		if a, err := mail.ParseAddress(h.Email); err != nil || a.Address != h.Email || a.Name != "" {
+		if a, err := mail.ParseAddress(h.Email); err != nil || a.Address != h.Email || a.Name != "" || len(h.Email) > 254 {
 			v.add("email", h.Email, "is not an e-mail address (name@domain)")
 		}
 	}
@@ -172,21 +204,32 @@ func (o *Offer) Validate() error {
 		v.add("key", o.Key, "must be a slug: lower-case letters, digits and - (at most 64)")
 	}
 	if v.required("name", o.Name) {
-		v.maxLen("name", o.Name, 200)
+		v.maxLen("name", o.Name, maxName)
 	}
-	v.maxLen("summary", o.Summary, 5000)
+	v.maxLen("summary", o.Summary, maxSummary)
 	if o.Category == "" {
 		v.add("category", "", "is required (one of "+strings.Join(Categories, ", ")+")")
 	} else if !IsCategory(o.Category) {
 		v.add("category", o.Category, "is not one of "+strings.Join(Categories, ", "))
 	}
-	v.httpURL("software.source", o.SourceURL, false)
-	v.httpURL("software.website", o.Software.Website, false)
+	v.maxLen("software.name", o.Software.Name, maxWord)
+	v.maxLen("software.version", o.Software.Version, maxWord)
+	v.maxLen("software.license", o.Software.License, maxWord)
+	v.url("software.source", o.SourceURL, false)
+	v.url("software.website", o.Software.Website, false)
+	v.maxLen("price", o.Price, maxShort)
+	v.maxLen("quota", o.Quota, maxShort)
 	v.oneOf("registration", o.Registration, RegistrationNone, RegistrationFree, RegistrationMember, RegistrationClient)
 	v.oneOf("load", o.Load, LoadOpen, LoadFull)
 	v.oneOf("audience", o.Audience, AudienceEveryone, AudienceLocal)
 	v.oneOf("status", o.Status, StatusOK, StatusWarning, StatusAlert, StatusError, StatusOver)
-	v.httpURL("url", o.URL, true)
+	v.url("url", o.URL, true)
+	if len(o.Languages) > maxListSize {
+		v.add("languages", fmt.Sprint(len(o.Languages)), fmt.Sprintf("lists more than %d languages", maxListSize))
+	}
+	if len(o.AreaDepartements) > maxListSize {
+		v.add("area.departements", fmt.Sprint(len(o.AreaDepartements)), fmt.Sprintf("lists more than %d départements", maxListSize))
+	}
 	for i, l := range o.Languages {
 		if !languageRe.MatchString(l) {
 			v.add(fmt.Sprintf("languages[%d]", i), l, "is not a language tag (fr, en, fr-FR…)")

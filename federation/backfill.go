@@ -24,9 +24,16 @@ func (d *Directory) backfill(ctx context.Context, h *catalog.Hoster, ra *vocab.R
 		return err
 	}
 	var errs []error
-	if h.OutboxURL != "" {
-		if allowed, _ := c.RobotsAllowed(ctx, h.OutboxURL); allowed {
-			errs = append(errs, d.backfillOutbox(ctx, c, h))
+	// A node lists its activities in its activities collection, the
+	// outbox holding only the Notes people read; older nodes list them in
+	// the outbox.
+	activities := h.OutboxURL
+	if ra.ActivitiesURL != "" && sameHost(ra.ActivitiesURL, h.ActorID) {
+		activities = ra.ActivitiesURL
+	}
+	if activities != "" {
+		if allowed, _ := c.RobotsAllowed(ctx, activities); allowed {
+			errs = append(errs, d.backfillOutbox(ctx, c, h, activities))
 		}
 	}
 	if ra.OffersURL != "" && sameHost(ra.OffersURL, h.ActorID) {
@@ -79,11 +86,11 @@ func (d *Directory) readCollection(ctx context.Context, c *fetch.Client, url str
 	return items, iris, len(items)+len(iris) <= maxItems, nil
 }
 
-func (d *Directory) backfillOutbox(ctx context.Context, c *fetch.Client, h *catalog.Hoster) error {
+func (d *Directory) backfillOutbox(ctx context.Context, c *fetch.Client, h *catalog.Hoster, url string) error {
 	e := d.e
-	items, iris, _, err := d.readCollection(ctx, c, h.OutboxURL, e.cfg.BackfillMaxPages, e.cfg.BackfillMaxItems)
+	items, iris, _, err := d.readCollection(ctx, c, url, e.cfg.BackfillMaxPages, e.cfg.BackfillMaxItems)
 	if err != nil {
-		return fmt.Errorf("outbox of %q: %w", h.ActorID, err)
+		return fmt.Errorf("activities of %q: %w", h.ActorID, err)
 	}
 	budget := e.cfg.BackfillMaxItems - len(items)
 	for _, iri := range iris {
@@ -133,9 +140,6 @@ func (d *Directory) backfillOutbox(ctx context.Context, c *fetch.Client, h *cata
 	return errors.Join(errs...)
 }
 
-// maxOffersPerHoster bounds the offers collection a directory reads.
-const maxOffersPerHoster = 2000
-
 // reconcileOffers makes the directory's offers of h match the node's
 // offers collection. Deleting needs the whole list: a truncated read
 // deletes nothing.
@@ -164,19 +168,27 @@ func (d *Directory) reconcileOffers(ctx context.Context, c *fetch.Client, h *cat
 		}
 		items = append(items, b)
 	}
+	// An item that cannot be read or is refused is skipped, and does not
+	// stop the removal of offers the collection no longer lists: one bad
+	// item must not keep every stale offer of the node alive. Only a list
+	// that may be incomplete (a limit hit, a page or item that could not be
+	// fetched) deletes nothing.
 	keep := make([]string, 0, len(items))
 	for _, raw := range items {
 		o, by, err := vocab.ParseOffer(raw)
-		if err != nil || by != h.ActorID || !sameHost(o.ObjectID, h.ActorID) {
-			complete = false
+		if err != nil || by != h.ActorID {
+			e.log.Debug("federation: offers collection item skipped", "actor", h.ActorID, "err", err)
+			d.keepListed(ctx, h, raw, &keep)
 			continue
 		}
-		if err := d.ownedBy(ctx, o.ObjectID, h); err != nil {
+		err = d.storeOffer(ctx, h, o, catalog.WriteMeta{})
+		var se *statusError
+		switch {
+		case errors.As(err, &se):
+			e.log.Debug("federation: offers collection item refused", "actor", h.ActorID, "offer", o.ObjectID, "err", err)
+			d.keepListed(ctx, h, raw, &keep)
 			continue
-		}
-		o.HosterID = h.ID
-		err = e.store.UpsertOffer(ctx, o, catalog.WriteMeta{})
-		if err != nil && !errors.Is(err, catalog.ErrStale) {
+		case err != nil && !errors.Is(err, catalog.ErrStale):
 			return fmt.Errorf("offer %q: %w", o.ObjectID, err)
 		}
 		keep = append(keep, o.Key)
@@ -190,6 +202,18 @@ func (d *Directory) reconcileOffers(ctx context.Context, c *fetch.Client, h *cat
 	return nil
 }
 
+// keepListed keeps the stored version of an offer the collection still
+// lists but in a form we refuse: it is not stale, only unreadable today.
+func (d *Directory) keepListed(ctx context.Context, h *catalog.Hoster, raw []byte, keep *[]string) {
+	id, _, err := peekObject(raw)
+	if err != nil || !underActor(id, h.ActorID) {
+		return
+	}
+	if cur, err := d.e.store.OfferByObjectID(ctx, id); err == nil && cur.HosterID == h.ID {
+		*keep = append(*keep, cur.Key)
+	}
+}
+
 func (d *Directory) fetchDeclaration(ctx context.Context, c *fetch.Client, h *catalog.Hoster, url string) error {
 	b, err := c.GetJSON(ctx, url)
 	var se *fetch.StatusError
@@ -200,11 +224,15 @@ func (d *Directory) fetchDeclaration(ctx context.Context, c *fetch.Client, h *ca
 		return fmt.Errorf("declaration of %q: %w", h.ActorID, err)
 	}
 	decl, by, err := vocab.ParseDeclaration(b)
-	if err != nil || by != h.ActorID || !sameHost(decl.ObjectID, h.ActorID) {
+	if err != nil || by != h.ActorID {
 		return nil
 	}
-	decl.HosterID = h.ID
-	err = d.e.store.UpsertDeclaration(ctx, decl, catalog.WriteMeta{})
+	err = d.storeDeclaration(ctx, h, decl, catalog.WriteMeta{})
+	var refused *statusError
+	if errors.As(err, &refused) {
+		d.e.log.Debug("federation: declaration refused", "actor", h.ActorID, "err", err)
+		return nil
+	}
 	if err != nil && !errors.Is(err, catalog.ErrStale) {
 		return fmt.Errorf("declaration of %q: %w", h.ActorID, err)
 	}

@@ -103,7 +103,7 @@ func TestBackfillOutboxBoundsItemFetches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.backfillOutbox(ctx, c, h); err != nil {
+	if err := d.backfillOutbox(ctx, c, h, h.OutboxURL); err != nil {
 		t.Fatal(err)
 	}
 	if n := itemGets.Load(); n == 0 || n > limit {
@@ -158,7 +158,7 @@ func TestStaleActorDocumentKeepsCachedKey(t *testing.T) {
 		h := catalogtest.SampleHoster("tourne", "https://node.example")
 		h.PublicKeyID, h.PublicKeyPEM, h.Updated = h.ActorID+"#main-key", pem, updated
 		h.InboxURL = h.ActorID + "/inbox"
-		return &vocab.RemoteActor{Hoster: *h}
+		return &vocab.RemoteActor{Hoster: *h, Type: "Organization", OffersURL: h.ActorID + "/offers"}
 	}
 	cached := func() string {
 		var p string

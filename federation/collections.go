@@ -17,13 +17,20 @@ const outboxPageSize = 20
 
 // serveOutbox answers an actor's outbox: the collection with its count, or
 // a page of full activities, newest first, by "?page=true&max_id=SEQ" (what
-// Mastodon links) or by "?page=N".
-func (e *engine) serveOutbox(c echo.Context, actorID, outboxURL string) error {
+// Mastodon links) or by "?page=N". With notesOnly it lists only the Notes
+// people can read (a hoster's outbox, whose count profiles show as posts);
+// without, every listed activity (the activities collection directories
+// backfill from).
+func (e *engine) serveOutbox(c echo.Context, actorID, outboxURL string, notesOnly bool) error {
 	ctx := c.Request().Context()
 	page := c.QueryParam("page")
+	only := ""
+	if notesOnly {
+		only = ` AND audience = '` + audiencePublic + `'`
+	}
 	if page == "" {
 		var total int
-		if err := e.db.GetContext(ctx, &total, e.db.Rebind(`SELECT COUNT(*) FROM fed_activities WHERE actor_id = ? AND listed = ?`), actorID, true); err != nil {
+		if err := e.db.GetContext(ctx, &total, e.db.Rebind(`SELECT COUNT(*) FROM fed_activities WHERE actor_id = ? AND listed = ?`+only), actorID, true); err != nil {
 			return err
 		}
 		b, err := vocab.OrderedCollection(outboxURL, total, outboxURL+"?page=true")
@@ -38,7 +45,7 @@ func (e *engine) serveOutbox(c echo.Context, actorID, outboxURL string) error {
 	}
 	var err error
 	if page == "true" {
-		q := `SELECT seq, body FROM fed_activities WHERE actor_id = ? AND listed = ?`
+		q := `SELECT seq, body FROM fed_activities WHERE actor_id = ? AND listed = ?` + only
 		args := []any{actorID, true}
 		if m := c.QueryParam("max_id"); m != "" {
 			maxID, perr := strconv.ParseInt(m, 10, 64)
@@ -56,7 +63,7 @@ func (e *engine) serveOutbox(c echo.Context, actorID, outboxURL string) error {
 		if perr != nil || n < 1 || n > 1_000_000 {
 			return echo.NewHTTPError(http.StatusBadRequest, "page must be true or a number from 1")
 		}
-		err = e.db.SelectContext(ctx, &rows, e.db.Rebind(`SELECT seq, body FROM fed_activities WHERE actor_id = ? AND listed = ?
+		err = e.db.SelectContext(ctx, &rows, e.db.Rebind(`SELECT seq, body FROM fed_activities WHERE actor_id = ? AND listed = ?`+only+`
 			ORDER BY seq DESC LIMIT ? OFFSET ?`), actorID, true, outboxPageSize, (n-1)*outboxPageSize)
 	}
 	if err != nil {

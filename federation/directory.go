@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"codeberg.org/portee/portee/catalog"
+	"codeberg.org/portee/portee/federation/chatonsinfos"
 	"codeberg.org/portee/portee/federation/vocab"
 	"codeberg.org/portee/portee/federation/webfinger"
 	"github.com/jmoiron/sqlx"
@@ -55,24 +56,26 @@ func (d *Directory) Register(r *echo.Echo) {
 			role: "directory",
 			metadata: func(ctx context.Context) map[string]any {
 				offers, _ := e.store.CountOffers(ctx)
-				return map[string]any{
+				return withChatonsInfos(e.cfg.BaseURL+chatonsinfos.FederationPath, map[string]any{
 					"hosters":   e.countHosters(ctx, false),
 					"offers":    offers,
 					"following": e.count(ctx, `SELECT COUNT(*) FROM fed_follows WHERE local_actor = ? AND state = ?`, d.actor, followAccepted),
 					"followers": e.count(ctx, `SELECT COUNT(*) FROM fed_followers WHERE local_actor = ?`, d.actor),
-				}
+				})
 			},
 			users: func(context.Context) int { return 1 },
 		})
+	d.registerChatonsInfos(r)
 }
 
 // Run delivers the directory's activities and keeps the followed actors
 // fresh until ctx is done.
 func (d *Directory) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); d.e.runDeliveries(ctx) }()
 	go func() { defer wg.Done(); d.runRefresh(ctx) }()
+	go func() { defer wg.Done(); d.runAuditOutbox(ctx) }()
 	wg.Wait()
 	return nil
 }
@@ -102,6 +105,11 @@ func (d *Directory) Follow(ctx context.Context, target string) (err error) {
 	ra, err := vocab.ParseActor(b)
 	if err != nil {
 		return fmt.Errorf("federation: follow %q: %w", target, err)
+	}
+	if !ra.IsPorteeHoster() {
+		// Checked before anything is stored or sent: following a person
+		// would file them among the hosters.
+		return fmt.Errorf("federation: follow %q: actor %q (type %s): %w", target, ra.Hoster.ActorID, ra.Type, ErrNotHoster)
 	}
 	if ra.Hoster.ActorID != actorURL && !sameHost(ra.Hoster.ActorID, actorURL) {
 		return fmt.Errorf("federation: follow %q: actor document %q is on another host", target, ra.Hoster.ActorID)
@@ -183,10 +191,18 @@ func (d *Directory) refreshDelay() time.Duration {
 	return time.Duration(float64(p) * (0.8 + 0.4*rand.Float64()))
 }
 
+// ErrNotHoster: the actor is not a hoster published by a Portée node (a
+// GoToSocial or Mastodon account, a directory…); a directory never stores
+// one as a hoster.
+var ErrNotHoster = errors.New("federation: not a Portée hoster (an Organization with an offers collection)")
+
 // upsertActor stores what an actor document says about a hoster, keeping
 // what only the directory knows (status, last seen, check counters).
 func (d *Directory) upsertActor(ctx context.Context, ra *vocab.RemoteActor, meta catalog.WriteMeta) (*catalog.Hoster, error) {
 	e := d.e
+	if !ra.IsPorteeHoster() {
+		return nil, fmt.Errorf("actor %q (type %s): %w", ra.Hoster.ActorID, ra.Type, ErrNotHoster)
+	}
 	h := ra.Hoster
 	h.Local = false
 	if h.Domain == "" {
@@ -208,10 +224,14 @@ func (d *Directory) upsertActor(ctx context.Context, ra *vocab.RemoteActor, meta
 		// No "updated": the document is as new as our reading of it.
 		h.Updated = time.Now().UTC()
 	}
+	if err := cleanActor(&h); err != nil {
+		return nil, err
+	}
 	err = e.store.UpsertHoster(ctx, &h, meta)
 	if err != nil && !errors.Is(err, catalog.ErrStale) && !errors.Is(err, catalog.ErrAlreadyApplied) {
 		return nil, fmt.Errorf("store hoster %q: %w", h.ActorID, err)
 	}
+	d.hideImportedDuplicates(ctx, &h)
 	// Only the newest document may change the cached key: an outbox keeps
 	// old Updates of the actor, and replaying one must not reinstate a key
 	// the actor has rotated away from.
@@ -231,6 +251,10 @@ func (d *Directory) handle(ctx context.Context, in *inbound) error {
 	switch in.Act.Type {
 	case "Accept", "Reject":
 		return d.onFollowAnswer(ctx, in)
+	case "Follow", "Undo":
+		// Nobody follows a directory's actor: it publishes nothing.
+		d.e.log.Info("federation: "+strings.ToLower(in.Act.Type)+" of the directory ignored", "actor", in.Act.Actor, "object", in.Act.ObjectID)
+		return errIgnored
 	case "Create", "Update", "Delete":
 		h, err := d.e.store.HosterByActor(ctx, in.Act.Actor)
 		if errors.Is(err, catalog.ErrNotFound) || (err == nil && h.Local) {
@@ -276,7 +300,9 @@ func (d *Directory) onFollowAnswer(ctx context.Context, in *inbound) error {
 		return fmt.Errorf("federation: %s of %q: %w", in.Act.Type, followID, err)
 	}
 	if n == 0 {
+		d.e.log.Info("federation: follow answer ignored: no such follow", "type", in.Act.Type, "actor", in.Act.Actor, "follow", followID)
 		return errIgnored
 	}
+	d.e.log.Info("federation: follow answered", "type", in.Act.Type, "actor", in.Act.Actor, "state", state, "follow", followID)
 	return nil
 }

@@ -105,29 +105,40 @@ func TestNodeDirectoryEndToEnd(t *testing.T) {
 			t.Errorf("fed_follows rows = %d, %v", follows, err)
 		}
 
-		// The outbox lists the activities, newest first, as full objects.
-		resp := getAP(t, h.OutboxURL)
+		// The outbox lists the Notes people read, and its count (a
+		// profile's "posts") is theirs: the Notes of the cloud's Create and
+		// rename, and of the pad's Create and removal. The activities
+		// collection lists everything, newest first.
 		var coll struct {
 			Type       string `json:"type"`
 			TotalItems int    `json:"totalItems"`
 			First      string `json:"first"`
 		}
-		decode(t, resp, &coll)
-		// Create+Note, Update+Note, Create+Note (pad), Delete, Update actor.
-		if coll.Type != "OrderedCollection" || coll.TotalItems < 7 || coll.First == "" {
-			t.Fatalf("outbox = %+v", coll)
-		}
 		var page struct {
 			Type         string            `json:"type"`
 			OrderedItems []json.RawMessage `json:"orderedItems"`
+		}
+		decode(t, getAP(t, h.OutboxURL), &coll)
+		if coll.Type != "OrderedCollection" || coll.TotalItems != 4 || coll.First == "" {
+			t.Fatalf("outbox = %+v, want 4 Notes", coll)
 		}
 		decode(t, getAP(t, coll.First), &page)
 		if page.Type != "OrderedCollectionPage" || len(page.OrderedItems) != coll.TotalItems {
 			t.Fatalf("outbox page: type %q, %d items, want %d", page.Type, len(page.OrderedItems), coll.TotalItems)
 		}
+		for _, raw := range page.OrderedItems {
+			if a, err := vocab.ParseActivity(raw); err != nil || a.Type != "Create" || a.ObjectType != "Note" {
+				t.Errorf("outbox item %+v, %v: not the Create of a Note", a, err)
+			}
+		}
+		decode(t, getAP(t, vocab.Paths{Base: nbase}.Activities(h.Username)), &coll)
+		if coll.TotalItems < 12 {
+			t.Fatalf("activities = %+v, want every activity", coll)
+		}
+		decode(t, getAP(t, coll.First), &page)
 		first, err := vocab.ParseActivity(page.OrderedItems[0])
 		if err != nil || first.Type != "Update" || first.ObjectID != h.ActorID {
-			t.Errorf("newest outbox item = %+v, %v", first, err)
+			t.Errorf("newest activity = %+v, %v", first, err)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +39,9 @@ type engine struct {
 	aliveMu      sync.Mutex
 	aliveChecked map[string]time.Time // host → when reviveHost last looked
 
+	classifyMu    sync.Mutex
+	classifyTried map[string]time.Time // follower → when its kind was last sought
+
 	// wake tells the delivery dispatcher that rows were queued in this
 	// process; other processes' rows are found by polling.
 	wake chan struct{}
@@ -63,11 +67,18 @@ func newEngine(store *catalog.Store, cfg Config) (*engine, error) {
 		clients:   map[string]*fetch.Client{},
 		wake:      make(chan struct{}, 1),
 
-		aliveChecked: map[string]time.Time{},
+		aliveChecked:  map[string]time.Time{},
+		classifyTried: map[string]time.Time{},
 	}
-	e.keys = &keyResolver{e: e, mem: map[string]cachedKey{}}
+	e.keys = newKeyResolver(e)
 	e.verifier = &httpsig.Verifier{Keys: e.keys, Window: cfg.DateWindow}
 	return e, nil
+}
+
+// scheme is our base URL's scheme, "http" or "https".
+func (e *engine) scheme() string {
+	scheme, _, _ := strings.Cut(e.cfg.BaseURL, "://")
+	return scheme
 }
 
 // wakeQueue nudges the delivery dispatcher without blocking.

@@ -108,7 +108,7 @@ func startNodeEcho(t testing.TB, store *catalog.Store, ln net.Listener, base str
 	if more != nil {
 		more(e)
 	}
-	n.Register(e, nil)
+	n.Register(e, HTMLPages{})
 	return n, serve(t, ln, base, e, n.Run)
 }
 

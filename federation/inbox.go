@@ -51,8 +51,40 @@ var actorTypes = map[string]bool{"Person": true, "Organization": true, "Applicat
 // serveInbox reads, checks and verifies one POST, then hands it to handle.
 // Every rejection happens before handle runs, so nothing is stored; handle
 // itself writes through the database in one transaction per effect,
-// idempotent by activity id.
+// idempotent by activity id. A rejection is answered in JSON with its
+// reason (servers log what they are told), unless the client asked for
+// HTML only.
 func (e *engine) serveInbox(c echo.Context, target string, handle func(context.Context, *inbound) error) error {
+	err := e.receive(c, target, handle)
+	if err == nil {
+		return c.NoContent(http.StatusAccepted)
+	}
+	he, ok := err.(*echo.HTTPError)
+	if !ok {
+		he = toHTTP(err).(*echo.HTTPError)
+	}
+	if he.Code >= 500 {
+		e.log.Error("federation: inbox", "err", err, "internal", he.Internal)
+	}
+	if wantsHTMLOnly(c.Request()) {
+		return he
+	}
+	msg, _ := he.Message.(string)
+	if msg == "" {
+		msg = http.StatusText(he.Code)
+	}
+	return c.JSON(he.Code, map[string]string{"error": msg})
+}
+
+// wantsHTMLOnly tells a browser (Accept names text/html and no JSON type)
+// from a server, which gets JSON errors.
+func wantsHTMLOnly(r *http.Request) bool {
+	a := r.Header.Get("Accept")
+	return strings.Contains(a, "text/html") && !strings.Contains(a, "json")
+}
+
+// receive does serveInbox's work; nil means 202.
+func (e *engine) receive(c echo.Context, target string, handle func(context.Context, *inbound) error) error {
 	r := c.Request()
 	if !inboxContentType(r.Header.Get("Content-Type")) {
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "content type must be application/activity+json or application/ld+json with the ActivityStreams profile")
@@ -68,11 +100,19 @@ func (e *engine) serveInbox(c echo.Context, target string, handle func(context.C
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "activity larger than 1 MiB")
 	}
 	ctx := r.Context()
+	// The signature covers the Host header, not where the request arrived:
+	// a delivery captured at another server, replayed here with its
+	// original Host, would verify. Only our own public host is accepted.
+	if !sameAuthority(r.Host, e.domain, e.scheme()) {
+		e.log.Debug("federation: inbox refused a request for another host", "host", r.Host, "remote", c.RealIP())
+		return echo.NewHTTPError(http.StatusUnauthorized, fmt.Sprintf("signature: request is for host %q, this server is %q", clipHost(r.Host), e.domain))
+	}
 	ver, err := e.verifier.Verify(ctx, r, body)
 	if err != nil {
 		e.log.Debug("federation: inbox signature refused", "err", err, "remote", c.RealIP())
 		return echo.NewHTTPError(http.StatusUnauthorized, "signature: "+err.Error())
 	}
+	e.keys.confirm(ctx, ver.KeyID)
 	act, err := vocab.ParseActivity(body)
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "activity: "+err.Error())
@@ -90,7 +130,27 @@ func (e *engine) serveInbox(c echo.Context, target string, handle func(context.C
 		return toHTTP(err)
 	}
 	e.reviveHost(ctx, hostOf(act.Actor))
-	return c.NoContent(http.StatusAccepted)
+	return nil
+}
+
+// sameAuthority compares a Host header with our host[:port], a default
+// port (80 for http, 443 for https) being the same as none.
+func sameAuthority(host, ours, scheme string) bool {
+	norm := func(h string) string {
+		h = strings.ToLower(strings.TrimSuffix(h, "."))
+		if scheme == "https" {
+			return strings.TrimSuffix(h, ":443")
+		}
+		return strings.TrimSuffix(h, ":80")
+	}
+	return host != "" && norm(host) == norm(ours)
+}
+
+func clipHost(h string) string {
+	if len(h) > 100 {
+		return h[:100] + "…"
+	}
+	return h
 }
 
 // checkAuthority enforces that an actor creates, updates and deletes only

@@ -69,7 +69,7 @@ func TestFollowAcceptUndo(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The node had no followers when it published the offer's
-			// Create, so the second Accept and then Update + Note arrive.
+			// Create, so the second Accept and then Note + actor Update arrive.
 			ds := remote.WaitDeliveries(t, 4, 10*time.Second)
 			types := map[string]int{}
 			for _, d := range ds[1:] {
@@ -84,7 +84,7 @@ func TestFollowAcceptUndo(t *testing.T) {
 				types[typ]++
 				if typ == "Create/Note" {
 					content, _ := obj["content"].(string)
-					if !strings.Contains(content, "a mis à jour son offre") {
+					if !strings.Contains(content, "a renommé son offre « Nextcloud de Chaton nazairien » en « Nextcloud de Chaton nazairien, nouvelle version »") {
 						t.Errorf("note content = %q", content)
 					}
 				}
@@ -96,7 +96,9 @@ func TestFollowAcceptUndo(t *testing.T) {
 					t.Errorf("%s delivered to %s, want %s", typ, d.Inbox, wantInbox)
 				}
 			}
-			if types["Update/Service"] != 1 || types["Create/Note"] != 1 || types["Accept/Follow"] != 1 {
+			// A person's server gets what it understands: the Note and the
+			// actor's Update (its featured offers changed), never our Offer.
+			if types["Update/Organization"] != 1 || types["Create/Note"] != 1 || types["Accept/Follow"] != 1 || len(types) != 3 {
 				t.Errorf("deliveries = %v", types)
 			}
 

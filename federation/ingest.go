@@ -60,9 +60,12 @@ func (d *Directory) applyOnce(ctx context.Context, h *catalog.Hoster, act *vocab
 			return reject(http.StatusForbidden, "an actor may only update itself")
 		}
 		_, err = d.upsertActor(ctx, ra, meta)
+		if errors.Is(err, ErrNotHoster) {
+			return reject(http.StatusUnprocessableEntity, "%v", err)
+		}
 		return err
 
-	case typ == "Service":
+	case vocab.IsOfferType(typ):
 		o, by, err := vocab.ParseOffer(obj)
 		if err != nil {
 			return reject(http.StatusBadRequest, "%v", err)
@@ -70,11 +73,7 @@ func (d *Directory) applyOnce(ctx context.Context, h *catalog.Hoster, act *vocab
 		if by != act.Actor || o.ObjectID != act.ObjectID {
 			return reject(http.StatusForbidden, "offer %q is not attributed to %q", o.ObjectID, act.Actor)
 		}
-		if err := d.ownedBy(ctx, o.ObjectID, h); err != nil {
-			return err
-		}
-		o.HosterID = h.ID
-		return e.store.UpsertOffer(ctx, o, meta)
+		return d.storeOffer(ctx, h, o, meta)
 
 	case typ == "CharterDeclaration":
 		decl, by, err := vocab.ParseDeclaration(obj)
@@ -84,8 +83,7 @@ func (d *Directory) applyOnce(ctx context.Context, h *catalog.Hoster, act *vocab
 		if by != act.Actor || decl.ObjectID != act.ObjectID {
 			return reject(http.StatusForbidden, "declaration %q is not attributed to %q", decl.ObjectID, act.Actor)
 		}
-		decl.HosterID = h.ID
-		return e.store.UpsertDeclaration(ctx, decl, meta)
+		return d.storeDeclaration(ctx, h, decl, meta)
 	}
 	return errIgnored
 }
@@ -106,6 +104,9 @@ func (d *Directory) applyDelete(ctx context.Context, h *catalog.Hoster, act *voc
 	}
 	if at.IsZero() {
 		at = time.Now()
+	}
+	if !underActor(act.ObjectID, h.ActorID) {
+		return reject(http.StatusForbidden, "%q does not lie under its actor", clip(act.ObjectID))
 	}
 	if err := d.ownedBy(ctx, act.ObjectID, h); err != nil {
 		return err
@@ -156,7 +157,7 @@ func peekObject(b []byte) (id, typ string, err error) {
 	var many []string
 	if json.Unmarshal(doc.Type, &many) == nil {
 		for _, t := range many {
-			if t == "Service" || t == "CharterDeclaration" || actorTypes[t] {
+			if vocab.IsOfferType(t) || t == "CharterDeclaration" || actorTypes[t] {
 				return doc.ID, t, nil
 			}
 		}

@@ -41,7 +41,7 @@ func TestIngestOrderAndDuplicates(t *testing.T) {
 			return b
 		}
 		inbox := dr.Base + "/inbox"
-		base := time.Now().UTC().Add(time.Hour)
+		base := time.Now().UTC().Add(time.Minute) // after the offer's date, within catalog.MaxClockSkew
 		newer := update("Nouveau nom", base.Add(time.Minute))
 		older := update("Ancien nom", base)
 		for _, b := range [][]byte{newer, older} {

@@ -123,8 +123,26 @@ type remoteActor struct {
 }
 
 // keyCacheTTL bounds how long a key stays in memory; the table keeps it
-// longer and a failed verification always refetches.
+// longer and a failed verification refetches it (at most once per
+// keyRefetchEvery).
 const keyCacheTTL = 10 * time.Minute
+
+// keyRefetchEvery is how often one key id may be fetched from the network,
+// whatever the number of requests that name it: a forged POST naming a
+// known key with a wrong signature must not make us fetch the key owner's
+// actor again each time (50 forged POSTs were 50 GETs to a third server).
+const keyRefetchEvery = 5 * time.Minute
+
+// keyFetchesPerHost bounds the distinct key ids of one host fetched per
+// keyHostWindow: key ids are free to invent (a query string, another
+// path), and each new one would otherwise cost that host a GET.
+const (
+	keyFetchesPerHost = 20
+	keyHostWindow     = time.Minute
+)
+
+// maxKeyEntries bounds the resolver's in-memory maps.
+const maxKeyEntries = 10000
 
 type cachedKey struct {
 	pub   crypto.PublicKey
@@ -132,14 +150,44 @@ type cachedKey struct {
 	at    time.Time
 }
 
+// keyFetch is one network fetch of a key id, shared by the requests that
+// need it while it runs (done is closed when it ends) and remembered for
+// keyRefetchEvery. The actor it read is cached in the table only once a
+// signature made with that key has verified (confirm).
+type keyFetch struct {
+	done chan struct{}
+	at   time.Time
+	ra   *remoteActor
+	pub  crypto.PublicKey
+	err  error
+}
+
+// hostBudget counts the key fetches of one host in the current window.
+type hostBudget struct {
+	start time.Time
+	n     int
+}
+
 // keyResolver implements httpsig.KeyResolver over the fed_remote_actors
 // table, with an in-memory layer so that a busy inbox does not hit the
-// database for every request.
+// database for every request, and with the network fetches it makes
+// bounded per key and per host.
 type keyResolver struct {
-	e   *engine
-	mu  sync.Mutex
-	mem map[string]cachedKey
+	e       *engine
+	mu      sync.Mutex
+	mem     map[string]cachedKey
+	fetches map[string]*keyFetch
+	hosts   map[string]*hostBudget
+	now     func() time.Time
 }
+
+func newKeyResolver(e *engine) *keyResolver {
+	return &keyResolver{e: e, mem: map[string]cachedKey{}, fetches: map[string]*keyFetch{},
+		hosts: map[string]*hostBudget{}, now: time.Now}
+}
+
+// errKeyFetchBudget: the host named by a key id had its share of fetches.
+var errKeyFetchBudget = errors.New("too many key fetches from this host, try later")
 
 // PublicKey implements httpsig.KeyResolver.
 func (k *keyResolver) PublicKey(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
@@ -147,7 +195,7 @@ func (k *keyResolver) PublicKey(ctx context.Context, keyID string, refresh bool)
 		k.mu.Lock()
 		c, ok := k.mem[keyID]
 		k.mu.Unlock()
-		if ok && time.Since(c.at) < keyCacheTTL {
+		if ok && k.now().Sub(c.at) < keyCacheTTL {
 			return c.pub, c.owner, nil
 		}
 		var ra remoteActor
@@ -163,25 +211,133 @@ func (k *keyResolver) PublicKey(ctx context.Context, keyID string, refresh bool)
 			return nil, "", fmt.Errorf("federation: key %q: %w", keyID, err)
 		}
 	}
-	ra, err := k.e.fetchRemoteActorByKey(ctx, keyID)
+	f, err := k.fetch(ctx, keyID)
 	if err != nil {
 		return nil, "", err
 	}
-	pub, err := httpsig.DecodePublicKeyPEM(ra.PublicKey)
-	if err != nil {
-		return nil, "", fmt.Errorf("federation: key %q: %w", keyID, err)
+	if f.err != nil {
+		return nil, "", f.err
+	}
+	return f.pub, f.ra.ActorID, nil
+}
+
+// fetch returns the key's fetch of the last keyRefetchEvery, running one
+// when there is none (and the host's budget allows it).
+func (k *keyResolver) fetch(ctx context.Context, keyID string) (*keyFetch, error) {
+	k.mu.Lock()
+	now := k.now()
+	if f, ok := k.fetches[keyID]; ok {
+		select {
+		case <-f.done:
+			if now.Sub(f.at) < keyRefetchEvery {
+				k.mu.Unlock()
+				return f, nil
+			}
+		default:
+			k.mu.Unlock()
+			select {
+			case <-f.done:
+				return f, nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+	}
+	if !k.local(keyID) {
+		host := hostOf(keyID)
+		b := k.hosts[host]
+		if b == nil || now.Sub(b.start) >= keyHostWindow {
+			if len(k.hosts) >= maxKeyEntries {
+				clear(k.hosts)
+			}
+			b = &hostBudget{start: now}
+			k.hosts[host] = b
+		}
+		if b.n >= keyFetchesPerHost {
+			k.mu.Unlock()
+			return nil, fmt.Errorf("federation: key %q: %w", keyID, errKeyFetchBudget)
+		}
+		b.n++
+	}
+	if len(k.fetches) >= maxKeyEntries {
+		for id, f := range k.fetches {
+			select {
+			case <-f.done:
+				if now.Sub(f.at) >= keyRefetchEvery {
+					delete(k.fetches, id)
+				}
+			default:
+			}
+		}
+		if len(k.fetches) >= maxKeyEntries {
+			k.mu.Unlock()
+			return nil, fmt.Errorf("federation: key %q: %w", keyID, errKeyFetchBudget)
+		}
+	}
+	f := &keyFetch{done: make(chan struct{}), at: now}
+	k.fetches[keyID] = f
+	k.mu.Unlock()
+
+	// The fetch outlives the request that started it: the others waiting
+	// for it must not fail because the first sender hung up.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.e.cfg.Timeout*2)
+	defer cancel()
+	f.ra, f.err = k.e.fetchRemoteActorByKey(fctx, keyID)
+	if f.err == nil {
+		f.pub, f.err = httpsig.DecodePublicKeyPEM(f.ra.PublicKey)
+		if f.err != nil {
+			f.err = fmt.Errorf("federation: key %q: %w", keyID, f.err)
+		}
+	}
+	k.mu.Lock()
+	f.at = k.now()
+	close(f.done)
+	k.mu.Unlock()
+	return f, nil
+}
+
+// confirm is called once a signature made with keyID has verified: the
+// actor fetched for it, if any, is now worth caching.
+func (k *keyResolver) confirm(ctx context.Context, keyID string) {
+	k.mu.Lock()
+	f, ok := k.fetches[keyID]
+	if ok {
+		select {
+		case <-f.done:
+		default:
+			ok = false
+		}
+	}
+	if !ok || f.err != nil || f.ra == nil || k.local(keyID) {
+		k.mu.Unlock()
+		return
+	}
+	ra := f.ra
+	f.ra = &remoteActor{ActorID: ra.ActorID} // saved once
+	pub := f.pub
+	k.mu.Unlock()
+	if ra.PublicKey == "" {
+		return
+	}
+	if err := k.e.saveRemoteActor(ctx, ra); err != nil {
+		k.e.log.Warn("federation: cache actor key", "actor", ra.ActorID, "err", err)
+		return
 	}
 	k.remember(keyID, pub, ra.ActorID)
-	return pub, ra.ActorID, nil
+}
+
+// local tells our own actors' keys, answered from fed_keys without a fetch.
+func (k *keyResolver) local(keyID string) bool {
+	return strings.HasPrefix(keyID, k.e.cfg.BaseURL+"/")
 }
 
 func (k *keyResolver) remember(keyID string, pub crypto.PublicKey, owner string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if len(k.mem) > 10000 {
+	if len(k.mem) > maxKeyEntries {
 		clear(k.mem)
 	}
-	k.mem[keyID] = cachedKey{pub: pub, owner: owner, at: time.Now()}
+	k.mem[keyID] = cachedKey{pub: pub, owner: owner, at: k.now()}
 }
 
 func (k *keyResolver) forget(actorID string) {
@@ -195,8 +351,9 @@ func (k *keyResolver) forget(actorID string) {
 }
 
 // fetchRemoteActorByKey dereferences a key id (an actor URL with a fragment,
-// or GoToSocial's …/main-key stub), checks that the key's owner is an actor
-// on the same host that claims the key back, and caches it.
+// or GoToSocial's …/main-key stub) and checks that the key's owner is an
+// actor on the same host that claims the key back. It caches nothing: the
+// key has verified no signature yet (keyResolver.confirm caches it).
 func (e *engine) fetchRemoteActorByKey(ctx context.Context, keyID string) (*remoteActor, error) {
 	ku, err := url.Parse(keyID)
 	if err != nil || ku.Host == "" {
@@ -250,9 +407,6 @@ func (e *engine) fetchRemoteActorByKey(ctx context.Context, keyID string) (*remo
 	}
 	if ra.PublicKey == "" {
 		return nil, fmt.Errorf("federation: key %q: unsupported key type", keyID)
-	}
-	if err := e.saveRemoteActor(ctx, ra); err != nil {
-		return nil, err
 	}
 	return ra, nil
 }

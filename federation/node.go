@@ -21,8 +21,17 @@ const nodeInstanceUsername = "portee.instance"
 
 // Node serves the local hosters of a store (normally one) over ActivityPub.
 type Node struct {
-	e         *engine
-	htmlActor echo.HandlerFunc
+	e       *engine
+	html    HTMLPages
+	ciExtra chatonsInfosExtras
+}
+
+// HTMLPages answer browsers on the URLs of a hoster's actor (param
+// "username") and of its offers (params "username" and "key"): the same
+// URLs answer ActivityPub clients, and the url of Notes and offers, which
+// fediverse servers show to people as links, lead there.
+type HTMLPages struct {
+	Actor, Offer echo.HandlerFunc
 }
 
 // NewNode prepares the node: it loads or creates the RSA-2048 keys of the
@@ -72,10 +81,10 @@ func (n *Node) localHoster(ctx context.Context, username string) (*catalog.Hoste
 }
 
 // Register mounts the node's routes: discovery, the instance actor, each
-// hoster's actor and collections, objects, activities and inboxes.
-// htmlActor, when set, answers browsers on the actor URL.
-func (n *Node) Register(r *echo.Echo, htmlActor echo.HandlerFunc) {
-	n.htmlActor = htmlActor
+// hoster's actor and collections, objects, activities and inboxes. The
+// pages of html, when set, answer browsers.
+func (n *Node) Register(r *echo.Echo, html HTMLPages) {
+	n.html = html
 	e := n.e
 	pp := vocab.Paths{}
 	e.registerCommon(r, nodeInstanceUsername, "Portée", "Nœud Portée "+e.domain, n.handle, n.discovery())
@@ -92,8 +101,18 @@ func (n *Node) Register(r *echo.Echo, htmlActor echo.HandlerFunc) {
 		if err != nil {
 			return err
 		}
-		return e.serveOutbox(c, h.ActorID, h.OutboxURL)
+		return e.serveOutbox(c, h.ActorID, e.paths.Outbox(h.Username), true)
 	})
+	r.GET(pp.Activities(":username"), func(c echo.Context) error {
+		h, err := n.localHoster(c.Request().Context(), c.Param("username"))
+		if err != nil {
+			return err
+		}
+		return e.serveOutbox(c, h.ActorID, e.paths.Activities(h.Username), false)
+	})
+	r.GET(pp.Featured(":username"), n.featured)
+	r.GET(pp.FeaturedNote(":username", ":key", ":version"), n.featuredNote)
+	r.GET(pp.Avatar(":username"), n.avatar)
 	r.GET(pp.Followers(":username"), func(c echo.Context) error {
 		h, err := n.localHoster(c.Request().Context(), c.Param("username"))
 		if err != nil {
@@ -112,6 +131,8 @@ func (n *Node) Register(r *echo.Echo, htmlActor echo.HandlerFunc) {
 	r.GET(pp.Offer(":username", ":key"), n.offer)
 	r.GET(pp.Declaration(":username"), n.declaration)
 	r.GET(pp.Note(":username", ":id"), n.note)
+	r.GET(pp.Audits(":username"), n.audits)
+	n.registerChatonsInfos(r)
 }
 
 // actor answers the hoster's Organization to ActivityPub clients and the
@@ -124,8 +145,8 @@ func (n *Node) actor(c echo.Context) error {
 	}
 	if !WantsActivityJSON(c.Request()) {
 		c.Response().Header().Set("Vary", "Accept")
-		if n.htmlActor != nil {
-			return n.htmlActor(c)
+		if n.html.Actor != nil {
+			return n.html.Actor(c)
 		}
 		if h.Website != "" {
 			return c.Redirect(http.StatusFound, h.Website)
@@ -190,7 +211,8 @@ func (n *Node) offers(c echo.Context) error {
 	return writeAP(c, http.StatusOK, b)
 }
 
-// offer answers one Service, or its Tombstone with 410 once deleted.
+// offer answers one Offer, or its Tombstone with 410 once deleted; a
+// browser gets the offer's HTML page on the same URL.
 func (n *Node) offer(c echo.Context) error {
 	ctx := c.Request().Context()
 	h, err := n.localHoster(ctx, c.Param("username"))
@@ -203,6 +225,10 @@ func (n *Node) offer(c echo.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	if !WantsActivityJSON(c.Request()) && n.html.Offer != nil {
+		c.Response().Header().Set("Vary", "Accept")
+		return n.html.Offer(c)
 	}
 	b, err := vocab.Offer(n.e.paths, h, o)
 	if err != nil {
@@ -262,6 +288,10 @@ func (n *Node) handle(ctx context.Context, in *inbound) error {
 		return n.e.onUndo(ctx, in)
 	case "Delete":
 		return n.e.onActorDelete(ctx, in)
+	case "Create":
+		if in.Act.ObjectType == "Audit" || in.Act.ObjectType == "portee:Audit" {
+			return n.onAudit(ctx, in)
+		}
 	}
 	return errIgnored
 }
@@ -279,12 +309,14 @@ func (n *Node) followable(ctx context.Context, actorID string) bool {
 func (e *engine) onFollow(ctx context.Context, in *inbound, followable func(context.Context, string) bool) error {
 	target := in.Act.ObjectID
 	if !followable(ctx, target) {
+		e.log.Info("federation: follow ignored: not a local actor", "object", target, "follower", in.Act.Actor)
 		return errIgnored
 	}
 	ra, err := e.remoteActorInfo(ctx, in.Act.Actor)
 	if err != nil {
 		return reject(http.StatusBadGateway, "cannot fetch the follower's actor: %v", err)
 	}
+	kind := e.followerKind(ctx, in.Act.Actor)
 	acceptID := e.paths.Activity(newID())
 	accept, err := vocab.Accept(acceptID, target, in.Raw)
 	if err != nil {
@@ -298,11 +330,11 @@ func (e *engine) onFollow(ctx context.Context, in *inbound, followable func(cont
 		case err == nil && prev == in.Act.ID:
 			return nil
 		case err == nil:
-			_, err = tx.ExecContext(ctx, e.db.Rebind(`UPDATE fed_followers SET follow_id = ?, inbox_url = ?, shared_inbox_url = ?
-				WHERE local_actor = ? AND actor_id = ?`), in.Act.ID, ra.Inbox, ra.SharedInbox, target, in.Act.Actor)
+			_, err = tx.ExecContext(ctx, e.db.Rebind(`UPDATE fed_followers SET follow_id = ?, inbox_url = ?, shared_inbox_url = ?, kind = ?
+				WHERE local_actor = ? AND actor_id = ?`), in.Act.ID, ra.Inbox, ra.SharedInbox, kind, target, in.Act.Actor)
 		case errors.Is(err, sql.ErrNoRows):
-			_, err = tx.ExecContext(ctx, e.db.Rebind(`INSERT INTO fed_followers (local_actor, actor_id, inbox_url, shared_inbox_url, follow_id, created_at)
-				VALUES (?, ?, ?, ?, ?, ?)`), target, in.Act.Actor, ra.Inbox, ra.SharedInbox, in.Act.ID, dbNow())
+			_, err = tx.ExecContext(ctx, e.db.Rebind(`INSERT INTO fed_followers (local_actor, actor_id, inbox_url, shared_inbox_url, follow_id, kind, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`), target, in.Act.Actor, ra.Inbox, ra.SharedInbox, in.Act.ID, kind, dbNow())
 		}
 		if err != nil {
 			return err
@@ -316,9 +348,12 @@ func (e *engine) onFollow(ctx context.Context, in *inbound, followable func(cont
 	if err != nil {
 		return fmt.Errorf("federation: follow of %q by %q: %w", target, in.Act.Actor, err)
 	}
-	if queued {
-		e.wakeQueue()
+	if !queued {
+		e.log.Info("federation: follow received again", "actor", target, "follower", in.Act.Actor, "follow", in.Act.ID)
+		return nil
 	}
+	e.log.Info("federation: follow accepted", "actor", target, "follower", in.Act.Actor, "kind", kind, "follow", in.Act.ID)
+	e.wakeQueue()
 	return nil
 }
 
@@ -338,14 +373,20 @@ func (e *engine) onUndo(ctx context.Context, in *inbound) error {
 		}
 		followID, target = inner.ID, inner.ObjectID
 	}
+	var removed int64
 	err := e.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, e.db.Rebind(`DELETE FROM fed_followers WHERE actor_id = ? AND (follow_id = ? OR local_actor = ?)`),
+		res, err := tx.ExecContext(ctx, e.db.Rebind(`DELETE FROM fed_followers WHERE actor_id = ? AND (follow_id = ? OR local_actor = ?)`),
 			in.Act.Actor, followID, target)
+		if err != nil {
+			return err
+		}
+		removed, err = res.RowsAffected()
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("federation: undo follow by %q: %w", in.Act.Actor, err)
 	}
+	e.log.Info("federation: unfollow", "follower", in.Act.Actor, "actor", target, "follow", followID, "removed", removed)
 	return nil
 }
 
@@ -390,15 +431,15 @@ func (n *Node) discovery() discovery {
 			return h.Username, true
 		},
 		metadata: func(ctx context.Context) map[string]any {
-			return map[string]any{
+			return withChatonsInfos(n.chatonsInfosMetadata(ctx), map[string]any{
 				"hosters":   e.countHosters(ctx, true),
 				"offers":    e.count(ctx, `SELECT COUNT(*) FROM offers o JOIN hosters h ON h.id = o.hoster_id WHERE h.local = ? AND o.deleted_at IS NULL`, true),
 				"followers": e.count(ctx, `SELECT COUNT(DISTINCT actor_id) FROM fed_followers`),
-			}
+			})
 		},
 		users: func(ctx context.Context) int { return e.countHosters(ctx, true) },
 		posts: func(ctx context.Context) int {
-			return e.count(ctx, `SELECT COUNT(*) FROM fed_activities WHERE listed = ?`, true)
+			return e.count(ctx, `SELECT COUNT(*) FROM fed_activities WHERE listed = ? AND audience = ?`, true, audiencePublic)
 		},
 	}
 }

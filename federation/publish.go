@@ -40,8 +40,10 @@ func (n *Node) runOutbox(ctx context.Context) {
 	}
 }
 
-// publishPending publishes every change after the cursor.
+// publishPending publishes every change after the cursor, once the
+// followers whose kind is unknown have been looked at.
 func (n *Node) publishPending(ctx context.Context) error {
+	n.e.classifyFollowers(ctx)
 	for {
 		cur, err := n.e.store.Cursor(ctx, outboxConsumer)
 		if err != nil {
@@ -88,7 +90,11 @@ func (n *Node) publishChange(ctx context.Context, prevSeq int64, c catalog.Chang
 			return errCursorMoved
 		}
 		if len(acts) > 0 {
-			inboxes, err := e.followerInboxes(ctx, tx, actor)
+			everyone, err := e.followerInboxes(ctx, tx, actor, false)
+			if err != nil {
+				return err
+			}
+			directories, err := e.followerInboxes(ctx, tx, actor, true)
 			if err != nil {
 				return err
 			}
@@ -101,6 +107,10 @@ func (n *Node) publishChange(ctx context.Context, prevSeq int64, c catalog.Chang
 			for _, a := range acts {
 				if err := e.saveActivityTx(ctx, tx, a); err != nil {
 					return err
+				}
+				inboxes := everyone
+				if a.Audience == audienceDirectories {
+					inboxes = directories
 				}
 				if err := e.enqueueTx(ctx, tx, a.ID, inboxes); err != nil {
 					return err
@@ -126,13 +136,20 @@ func (e *engine) forUpdate() string {
 }
 
 // followerInboxes lists where to deliver an actor's activities: each
-// follower's shared inbox when it has one, else its own, without repeats.
-func (e *engine) followerInboxes(ctx context.Context, tx *sqlx.Tx, actor string) ([]string, error) {
+// follower's shared inbox when it has one, else its own, without repeats;
+// only the Portée directories' when directoriesOnly.
+func (e *engine) followerInboxes(ctx context.Context, tx *sqlx.Tx, actor string, directoriesOnly bool) ([]string, error) {
 	var rows []struct {
 		Inbox  string `db:"inbox_url"`
 		Shared string `db:"shared_inbox_url"`
 	}
-	if err := tx.SelectContext(ctx, &rows, e.db.Rebind(`SELECT inbox_url, shared_inbox_url FROM fed_followers WHERE local_actor = ? ORDER BY id`), actor); err != nil {
+	q := `SELECT inbox_url, shared_inbox_url FROM fed_followers WHERE local_actor = ?`
+	args := []any{actor}
+	if directoriesOnly {
+		q += ` AND kind = ?`
+		args = append(args, followerDirectory)
+	}
+	if err := tx.SelectContext(ctx, &rows, e.db.Rebind(q+` ORDER BY id`), args...); err != nil {
 		return nil, err
 	}
 	out := make([]string, 0, len(rows))
@@ -155,10 +172,13 @@ type noteBody struct {
 	body []byte
 }
 
-// activitiesFor maps a change of a local hoster to what its followers get:
-// Update of the actor; Create or Update of an offer plus a French Note for
-// human followers; Delete with a Tombstone; Create or Update of the charter
-// declaration. Changes of remote hosters publish nothing.
+// activitiesFor maps a change of a local hoster to what its followers get.
+// Portée directories get our vocabulary: Create, Update and Delete of
+// offers and of the charter declaration. Every follower gets what any
+// fediverse server understands: the Update of the actor (also after an
+// offer changed, so that servers read its featured collection again) and
+// a French Note for each new, changed, renamed or removed offer. Changes
+// of remote hosters publish nothing.
 func (n *Node) activitiesFor(ctx context.Context, c catalog.Change) ([]outActivity, []noteBody, error) {
 	e := n.e
 	h, err := e.store.HosterByID(ctx, c.HosterID)
@@ -174,23 +194,37 @@ func (n *Node) activitiesFor(ctx context.Context, c catalog.Change) ([]outActivi
 	actor := h.ActorID
 	followers := e.paths.Followers(h.Username)
 	now := time.Now().UTC()
-	wrap := func(typ, objectID string, obj []byte) (outActivity, error) {
+	wrap := func(typ, objectID, audience string, obj []byte) (outActivity, error) {
 		id := e.paths.Activity(newID())
 		b, err := vocab.Marshal(vocab.Activity{ID: id, Type: typ, Actor: actor, Object: obj,
 			To: []string{vocab.Public}, CC: []string{followers}, Published: now})
-		return outActivity{ID: id, Actor: actor, Type: typ, ObjectID: objectID, Listed: true, Body: b}, err
+		return outActivity{ID: id, Actor: actor, Type: typ, ObjectID: objectID, Listed: true, Audience: audience, Body: b}, err
 	}
-	switch {
-	case c.Kind == catalog.ChangeHoster:
+	actorUpdate := func() (outActivity, error) {
 		k, err := e.keyFor(ctx, actor)
 		if err != nil {
-			return nil, nil, err
+			return outActivity{}, err
 		}
 		obj, err := vocab.Hoster(e.paths, h, k.pubPEM)
 		if err != nil {
-			return nil, nil, err
+			return outActivity{}, err
 		}
-		a, err := wrap("Update", actor, obj)
+		return wrap("Update", actor, audienceFollowers, obj)
+	}
+	// offerNote builds the Note about an offer and its Create.
+	offerNote := func(o *catalog.Offer, ev vocab.OfferEvent) (outActivity, noteBody, error) {
+		noteID := newID()
+		note, err := vocab.OfferNote(e.paths, h, o, ev, noteID)
+		if err != nil {
+			return outActivity{}, noteBody{}, err
+		}
+		noteIRI := e.paths.Note(h.Username, noteID)
+		na, err := wrap("Create", noteIRI, audiencePublic, note)
+		return na, noteBody{id: noteIRI, body: note}, err
+	}
+	switch {
+	case c.Kind == catalog.ChangeHoster:
+		a, err := actorUpdate()
 		return []outActivity{a}, nil, err
 
 	case c.Kind == catalog.ChangeOffer && c.Op == catalog.OpDelete:
@@ -202,12 +236,20 @@ func (n *Node) activitiesFor(ctx context.Context, c catalog.Change) ([]outActivi
 		if o.DeletedAt != nil {
 			deleted = *o.DeletedAt
 		}
-		obj, err := vocab.Tombstone(o.ObjectID, "Service", deleted)
+		obj, err := vocab.Tombstone(o.ObjectID, vocab.OfferType, deleted)
 		if err != nil {
 			return nil, nil, err
 		}
-		a, err := wrap("Delete", o.ObjectID, obj)
-		return []outActivity{a}, nil, err
+		del, err := wrap("Delete", o.ObjectID, audienceDirectories, obj)
+		if err != nil {
+			return nil, nil, err
+		}
+		na, nb, err := offerNote(o, vocab.OfferEvent{Kind: vocab.OfferRemoved})
+		if err != nil {
+			return nil, nil, err
+		}
+		up, err := actorUpdate()
+		return []outActivity{del, na, up}, []noteBody{nb}, err
 
 	case c.Kind == catalog.ChangeOffer:
 		o, err := e.store.OfferByID(ctx, c.EntityID)
@@ -226,25 +268,22 @@ func (n *Node) activitiesFor(ctx context.Context, c catalog.Change) ([]outActivi
 		if err != nil {
 			return nil, nil, err
 		}
-		typ := "Update"
+		typ, ev := "Update", vocab.OfferEvent{Kind: vocab.OfferUpdated}
 		if isNew {
-			typ = "Create"
+			typ, ev = "Create", vocab.OfferEvent{Kind: vocab.OfferCreated}
+		} else if old := e.lastPublishedName(ctx, o.ObjectID); old != "" && old != o.Name {
+			ev = vocab.OfferEvent{Kind: vocab.OfferRenamed, OldName: old}
 		}
-		a, err := wrap(typ, o.ObjectID, obj)
+		a, err := wrap(typ, o.ObjectID, audienceDirectories, obj)
 		if err != nil {
 			return nil, nil, err
 		}
-		noteID := newID()
-		note, err := vocab.OfferNote(e.paths, h, o, isNew, noteID)
+		na, nb, err := offerNote(o, ev)
 		if err != nil {
 			return nil, nil, err
 		}
-		noteIRI := e.paths.Note(h.Username, noteID)
-		na, err := wrap("Create", noteIRI, note)
-		if err != nil {
-			return nil, nil, err
-		}
-		return []outActivity{a, na}, []noteBody{{id: noteIRI, body: note}}, nil
+		up, err := actorUpdate()
+		return []outActivity{a, na, up}, []noteBody{nb}, err
 
 	case c.Kind == catalog.ChangeDeclaration:
 		d, err := e.store.DeclarationByHoster(ctx, h.ID)
@@ -266,10 +305,30 @@ func (n *Node) activitiesFor(ctx context.Context, c catalog.Change) ([]outActivi
 		if isNew {
 			typ = "Create"
 		}
-		a, err := wrap(typ, d.ObjectID, obj)
+		a, err := wrap(typ, d.ObjectID, audienceDirectories, obj)
 		return []outActivity{a}, nil, err
 	}
 	return nil, nil, nil
+}
+
+// lastPublishedName is the name the offer had in its last published Create
+// or Update, "" when unknown: a rename Note names the old and the new name.
+func (e *engine) lastPublishedName(ctx context.Context, objectID string) string {
+	var body string
+	err := e.db.GetContext(ctx, &body, e.db.Rebind(`SELECT body FROM fed_activities WHERE object_id = ? AND type IN ('Create', 'Update')
+		ORDER BY seq DESC LIMIT 1`), objectID)
+	if err != nil {
+		return ""
+	}
+	var act struct {
+		Object struct {
+			Name string `json:"name"`
+		} `json:"object"`
+	}
+	if json.Unmarshal([]byte(body), &act) != nil {
+		return ""
+	}
+	return act.Object.Name
 }
 
 // firstPublication tells whether an object was never published, or was

@@ -22,21 +22,32 @@ const (
 	deliverySkipped = "skipped" // the inbox was dead
 )
 
+// Audiences of an activity (fed_activities.audience).
+const (
+	audiencePublic      = "public"      // a Note: every follower; listed in the outbox
+	audienceFollowers   = "followers"   // every follower, not a post (the actor's Update)
+	audienceDirectories = "directories" // our vocabulary: Portée directories only
+)
+
 // outActivity is an activity a local actor sends.
 type outActivity struct {
 	ID       string
 	Actor    string
 	Type     string
 	ObjectID string
-	Listed   bool // shown in the actor's outbox
+	Listed   bool   // shown in the actor's collections (Accept and Follow are not)
+	Audience string // who gets it; audienceDirectories when empty
 	Body     []byte
 }
 
 // saveActivityTx stores an activity we publish; its id is unique, so a
 // replayed transaction cannot store it twice.
 func (e *engine) saveActivityTx(ctx context.Context, tx *sqlx.Tx, a outActivity) error {
-	_, err := tx.ExecContext(ctx, e.db.Rebind(`INSERT INTO fed_activities (activity_id, actor_id, type, object_id, listed, body, published)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`), a.ID, a.Actor, a.Type, a.ObjectID, a.Listed, string(a.Body), dbNow())
+	if a.Audience == "" {
+		a.Audience = audienceDirectories
+	}
+	_, err := tx.ExecContext(ctx, e.db.Rebind(`INSERT INTO fed_activities (activity_id, actor_id, type, object_id, listed, audience, body, published)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), a.ID, a.Actor, a.Type, a.ObjectID, a.Listed, a.Audience, string(a.Body), dbNow())
 	if err != nil {
 		return fmt.Errorf("federation: save activity %q: %w", a.ID, err)
 	}
@@ -227,6 +238,15 @@ func (e *engine) deliver(ctx context.Context, d claimed) {
 	}
 	var se *fetch.StatusError
 	isStatus := errors.As(err, &se)
+	answer := ""
+	if isStatus {
+		answer = se.Body
+		e.log.Warn("federation: delivery failed", "inbox", d.Inbox, "activity", d.ActivityID, "attempt", d.Attempts,
+			"status", se.Code, "answer", answer)
+	} else {
+		e.log.Warn("federation: delivery failed", "inbox", d.Inbox, "activity", d.ActivityID, "attempt", d.Attempts, "err", err)
+	}
+	e.recordAnswer(d, answer)
 	switch {
 	case isStatus && se.Code >= 400 && se.Code < 500 && se.Code != 401 && se.Code != 408 && se.Code != 429,
 		errors.Is(err, fetch.ErrPrivateAddress):
@@ -240,6 +260,20 @@ func (e *engine) deliver(ctx context.Context, d claimed) {
 			delay = min(se.RetryAfter, 24*time.Hour)
 		}
 		e.finish(d, deliveryPending, time.Now().Add(delay), err.Error())
+	}
+}
+
+// recordAnswer keeps in the delivery row what the inbox answered to the
+// last failed attempt, for the operator who wonders why.
+func (e *engine) recordAnswer(d claimed, answer string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := e.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, e.db.Rebind(`UPDATE fed_deliveries SET last_response = ? WHERE id = ?`), answer, d.ID)
+		return err
+	})
+	if err != nil {
+		e.log.Debug("federation: record delivery answer", "id", d.ID, "err", err)
 	}
 }
 

@@ -67,14 +67,14 @@ func (e *engine) registerCommon(r *echo.Echo, instanceUser, instanceName, instan
 		if err != nil {
 			return err
 		}
-		b, err := vocab.Application(e.paths, instanceUser, instanceName, instanceSummary, k.pubPEM)
+		b, err := vocab.Application(e.paths, instanceUser, instanceName, instanceSummary, d.role, k.pubPEM)
 		if err != nil {
 			return err
 		}
 		return writeAP(c, http.StatusOK, b)
 	})
 	r.GET(pp.InstanceOutbox(), func(c echo.Context) error {
-		return e.serveOutbox(c, instance, e.paths.InstanceOutbox())
+		return e.serveOutbox(c, instance, e.paths.InstanceOutbox(), false)
 	})
 	r.GET(pp.InstanceFollowers(), func(c echo.Context) error {
 		return e.serveCount(c, e.paths.InstanceFollowers(), `SELECT COUNT(*) FROM fed_followers WHERE local_actor = ?`, instance)

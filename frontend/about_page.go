@@ -3,6 +3,8 @@ package frontend
 import (
 	"net/http"
 
+	"codeberg.org/portee/portee/catalog"
+
 	"github.com/labstack/echo/v4"
 )
 
@@ -12,5 +14,6 @@ func (s *Server) aboutPage(c echo.Context) error {
 	v := s.newView(c, "about")
 	v.Title = v.L.T("about.title")
 	v.MapFooter = true
+	v.Data = catalog.Verdicts // the audits section explains each verdict
 	return s.render(c, http.StatusOK, "about", v)
 }

@@ -25,6 +25,7 @@ type apiHoster struct {
 	Offers      int        `json:"offers"`
 	LastSeen    *time.Time `json:"last_seen,omitempty"`
 	MemberSince string     `json:"member_since,omitempty"`
+	Source      string     `json:"source"` // portee (signed node), chatonsinfos, librehosters
 }
 
 type apiHosters struct {
@@ -77,7 +78,8 @@ func (s *Server) apiHosters(c echo.Context) error {
 		out.Hosters = append(out.Hosters, apiHoster{Actor: h.ActorID, Acct: h.Acct(), Name: h.Name,
 			URL: s.cfg.BaseURL + hosterHref(l, h.Acct()), Website: h.Website, PostalCode: h.PostalCode,
 			Commune: h.Commune, Departement: h.Departement, Lat: h.Latitude, Lon: h.Longitude,
-			Status: knownStatus(h.Status), Offers: len(offers), LastSeen: h.LastSeenAt, MemberSince: h.MemberSince})
+			Status: knownStatus(h.Status), Offers: len(offers), LastSeen: h.LastSeenAt, MemberSince: h.MemberSince,
+			Source: knownSource(h.Source)})
 	}
 	c.Response().Header().Set("Access-Control-Allow-Origin", "*")
 	return c.JSON(http.StatusOK, out)

@@ -51,6 +51,8 @@ func (s *Server) HandleError(err error, c echo.Context) {
 			key = "error.404"
 		case http.StatusMethodNotAllowed:
 			key = "error.405"
+		case http.StatusForbidden:
+			key = "error.403"
 		default:
 			if he.Code < 500 {
 				key = "error.400"

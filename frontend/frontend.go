@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"codeberg.org/portee/portee/catalog"
+	"codeberg.org/portee/portee/frontend/auth"
 	"codeberg.org/portee/portee/search"
 	"github.com/labstack/echo/v4"
 )
@@ -50,9 +51,13 @@ type Server struct {
 	pages  map[string]*template.Template
 	geo    *mapGeometry
 
+	auth *auth.Manager // staff sessions (dashboard)
+
 	pool  entraidePool
 	rndMu sync.Mutex
 	rnd   *rand.Rand // entraide draws; tests seed it
+
+	complianceCache complianceCache
 }
 
 // New parses and checks every template, locale and asset: a missing
@@ -79,6 +84,7 @@ func New(cfg Config) (*Server, error) {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s := &Server{cfg: cfg, store: cfg.Store, search: cfg.Search, log: cfg.Logger, now: cfg.Now,
 		rnd: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x706f72746565))}
+	s.auth = auth.NewManager(cfg.Store, cfg.BaseURL, cfg.Logger)
 	var err error
 	if s.cat, err = loadCatalogs(); err != nil {
 		return nil, err
@@ -101,19 +107,22 @@ func New(cfg Config) (*Server, error) {
 // pageNames lists every page template; each is parsed with the layout and
 // the partials it may use.
 var pageNames = []string{"home", "results", "hosters", "hoster", "offer", "map",
-	"entraide", "about", "error", "node_home"}
+	"entraide", "about", "error", "node_home", "node_offer"}
 
 func (s *Server) parseTemplates() error {
 	funcs := template.FuncMap{
 		"asset": s.assets.URL,
 		"dict":  dict,
+		"inc":   func(i int) int { return i + 1 },
+		"wbr":   wbr,
+		"join":  strings.Join,
 	}
 	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return fmt.Errorf("frontend: templates: %w", err)
 	}
 	s.pages = map[string]*template.Template{}
-	for _, name := range pageNames {
+	for _, name := range append(pageNames[:len(pageNames):len(pageNames)], dashboardPageNames...) {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/pages/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("frontend: template %s: %w", name, err)
@@ -200,6 +209,7 @@ func dynamicKeys() []string {
 	for _, v := range []string{"association", "cooperative", "company", "individual", "informal", "public"} {
 		keys = append(keys, "orgtype."+v)
 	}
+	keys = append(keys, dashboardKeys()...)
 	for m := 1; m <= 12; m++ {
 		keys = append(keys, fmt.Sprintf("month.%d", m))
 	}
@@ -230,10 +240,8 @@ func (s *Server) newView(c echo.Context, nav string) *view {
 	if lang == langEN {
 		other = langFR
 	}
-	q := c.Request().URL.Query()
-	q.Set("lang", other)
 	v := &view{L: l, Nav: nav, Role: s.cfg.Role, Version: s.cfg.Version,
-		LangHref: c.Request().URL.Path + "?" + q.Encode(), LangOther: other}
+		LangHref: langHref(c, other), LangOther: other}
 	if s.cfg.Role != "node" { // a node serves no feeds
 		v.Alternates = []alternate{
 			{Type: "application/atom+xml", Href: "/flux/hebergeurs.atom", Title: l.T("feed.hosters")},
@@ -270,6 +278,19 @@ func setSecurityHeaders(h http.Header) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+}
+
+// wbr lets a long handle or address wrap after "@", "." and "/" rather
+// than mid-word or not at all (a phone would scroll sideways).
+func wbr(s string) template.HTML {
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		if r == '@' || r == '.' || r == '/' {
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String())
 }
 
 // dict builds the argument map of a partial: {{template "hit" (dict "L" $L "I" .)}}.

@@ -34,7 +34,9 @@ func (s *Server) homePage(c echo.Context) error {
 	counts := map[string]int{}
 	if resp, err := s.search.Search(ctx, search.Request{PerPage: "1"}); err == nil {
 		d.Offers = resp.Total
-		counts = resp.Facets["category"]
+		// A tile counts the offers that provide its service, an offer of
+		// Nextcloud on the agenda tile too, as its category page finds them.
+		counts = resp.Facets["service"]
 	} else {
 		s.log.Warn("frontend: home counts", "err", err)
 	}

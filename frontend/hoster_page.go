@@ -22,19 +22,43 @@ type hosterData struct {
 	Offers      []offerItem
 	Charter     *charterSummary
 	Map         *mapView
+	Audit       *auditSummary // latest published audit, nil when none
 	Observed    *observedFacts
 }
 
-// charterSummary counts a declaration's answers per axis of its charter.
+// charterSummary counts a declaration's answers per axis of its charter,
+// and over the required commitments. An unanswered commitment is counted
+// as such, never as a "no", and "not applicable" is an answer of its own.
 type charterSummary struct {
 	Title, Version string
 	Axes           []axisCount
-	Score          float64 // share of required commitments answered yes
+	Required       axisCount
 }
 
 type axisCount struct {
-	Title                        string
-	Yes, Partial, No, Unanswered int
+	Title                                       string
+	Yes, Partial, No, NotApplicable, Unanswered int
+}
+
+// Total is the number of commitments counted.
+func (a axisCount) Total() int { return a.Yes + a.Partial + a.No + a.NotApplicable + a.Unanswered }
+
+// Answered is the number of commitments with a declared answer.
+func (a axisCount) Answered() int { return a.Total() - a.Unanswered }
+
+func (a *axisCount) add(status string) {
+	switch status {
+	case catalog.AnswerYes:
+		a.Yes++
+	case catalog.AnswerPartial:
+		a.Partial++
+	case catalog.AnswerNo:
+		a.No++
+	case catalog.AnswerNotApplicable:
+		a.NotApplicable++
+	default:
+		a.Unanswered++
+	}
 }
 
 // hosterPage is /hebergeurs/user@host. ActivityPub clients are sent to the
@@ -104,6 +128,13 @@ func (s *Server) renderHoster(c echo.Context, h *catalog.Hoster) error {
 	if err != nil {
 		return err
 	}
+	auditPrefix := "/hebergeurs/" + h.Acct()
+	if s.cfg.Role == "node" {
+		auditPrefix = c.Request().URL.Path
+	}
+	if d.Audit, err = s.latestAuditSummary(ctx, v.L, h, auditPrefix); err != nil {
+		return err
+	}
 	if d.Observed, err = s.observedFor(ctx, v.L, h); err != nil {
 		return err
 	}
@@ -159,33 +190,16 @@ func summarize(l *Localizer, ch *catalog.Charter, decl *catalog.CharterDeclarati
 		index[ax.ID] = len(sum.Axes)
 		sum.Axes = append(sum.Axes, axisCount{Title: t})
 	}
-	required, met := 0, 0
 	for _, cm := range ch.Commitments {
 		i, ok := index[cm.Axis]
 		if !ok {
 			continue
 		}
 		st := answers[cm.ID]
-		switch st {
-		case catalog.AnswerYes:
-			sum.Axes[i].Yes++
-		case catalog.AnswerPartial:
-			sum.Axes[i].Partial++
-		case catalog.AnswerNo:
-			sum.Axes[i].No++
-		case catalog.AnswerNotApplicable:
-		default:
-			sum.Axes[i].Unanswered++
-		}
+		sum.Axes[i].add(st)
 		if cm.Required {
-			required++
-			if st == catalog.AnswerYes {
-				met++
-			}
+			sum.Required.add(st)
 		}
-	}
-	if required > 0 {
-		sum.Score = float64(met) / float64(required)
 	}
 	return sum
 }

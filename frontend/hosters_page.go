@@ -13,6 +13,7 @@ const hostersPerPage = 50
 type hosterRow struct {
 	Name, Href, Commune, Departement, Status string
 	Offers                                   int
+	Source                                   string // knownSource
 }
 
 type hostersData struct {
@@ -42,7 +43,8 @@ func (s *Server) hostersPage(c echo.Context) error {
 			return err
 		}
 		d.Rows = append(d.Rows, hosterRow{Name: hs[i].Name, Href: hosterHref(v.L, hs[i].Acct()),
-			Commune: hs[i].Commune, Departement: hs[i].Departement, Status: knownStatus(hs[i].Status), Offers: len(offers)})
+			Commune: hs[i].Commune, Departement: hs[i].Departement, Status: knownStatus(hs[i].Status), Offers: len(offers),
+			Source: knownSource(hs[i].Source)})
 	}
 	d.Pages, d.Prev, d.Next = pager(page, hostersPerPage, total, func(p int) string {
 		return v.L.URL("/hebergeurs", "page", p)

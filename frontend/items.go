@@ -19,6 +19,7 @@ type offerItem struct {
 	Href, HosterHref                       string
 	Lat, Lon                               *float64
 	IsHoster                               bool // a hoster without offers
+	HosterSource                           string
 }
 
 func hosterHref(l *Localizer, acct string) string {
@@ -44,6 +45,7 @@ func itemFromOffer(l *Localizer, h *catalog.Hoster, o *catalog.Offer, directory 
 		HosterName: h.Name, HosterAcct: h.Acct(), HosterStatus: knownStatus(h.Status),
 		Commune: h.Commune, PostalCode: h.PostalCode, Departement: h.Departement,
 		Lat: h.Latitude, Lon: h.Longitude}
+	it.HosterSource = knownSource(h.Source)
 	if directory {
 		it.Href = offerHref(l, o.ID)
 		it.HosterHref = hosterHref(l, h.Acct())

@@ -62,7 +62,7 @@ func (s *Server) mapPage(c echo.Context) error {
 			byDep[h.Departement] = dep
 		}
 		if len(dep.Hosters) < mapListMax || dep.MoreHref == "" {
-			dep.Hosters = append(dep.Hosters, hosterRow{Name: h.Name, Href: hosterHref(v.L, h.Acct())})
+			dep.Hosters = append(dep.Hosters, hosterRow{Name: h.Name, Href: hosterHref(v.L, h.Acct()), Source: knownSource(h.Source)})
 		} else {
 			dep.More++
 		}
@@ -76,7 +76,7 @@ func (s *Server) mapPage(c echo.Context) error {
 	if len(dots) <= mapDotsMax {
 		for _, p := range dots {
 			d.Map.Dots = append(d.Map.Dots, mapDot{X: num(p.x), Y: num(p.y), R: "6",
-				Href: hosterHref(v.L, p.h.Acct()), Label: p.h.Name})
+				Href: hosterHref(v.L, p.h.Acct()), Label: p.h.Name + sourceLabel(v.L, p.h.Source)})
 		}
 	} else {
 		d.Grouped = true

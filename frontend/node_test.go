@@ -36,7 +36,7 @@ func TestNodePages(t *testing.T) {
 		return rec
 	}
 	home := get("/")
-	mustContain(t, "node home", home.Body.String(), `href="http://node.example/hosters/chaton"`, "@chaton@node.example")
+	mustContain(t, "node home", home.Body.String(), `href="http://node.example/hosters/chaton"`, "@chaton@<wbr>node.<wbr>example")
 	page := get("/hosters/chaton")
 	if page.Code != http.StatusOK {
 		t.Fatalf("actor page %d", page.Code)

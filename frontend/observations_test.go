@@ -80,9 +80,9 @@ func TestObservations(t *testing.T) {
 	}
 
 	page := f.page("/hebergeurs/"+h.Acct(), http.StatusOK)
-	for _, want := range []string{"Constats de l&#39;observatoire", "le 2 décembre 2026", "mesure d&#39;audience : www.google-analytics.com",
-		"polices : fonts.googleapis.com", "pad : certificat expiré depuis 3 jour(s)", "Mentions légales : erreur HTTP 404",
-		"Etherpad 1.9 (déclaré : Etherpad 2.1)", `href="/a-propos#observatoire"`} {
+	for _, want := range []string{"Constats de l&#39;observatoire", "le 2 décembre 2026", "mesure d&#39;audience : www.google-analytics.com",
+		"polices : fonts.googleapis.com", "pad : certificat expiré depuis 3 jour(s)", "Mentions légales : erreur HTTP 404",
+		"Etherpad 1.9 (déclaré : Etherpad 2.1)", `href="/a-propos#observatoire"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("hoster page lacks %q", want)
 		}

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"codeberg.org/portee/portee/catalog"
 )
 
 // mainPages are the pages every language, weight and safety test renders.
@@ -225,8 +227,40 @@ func TestFacetsAreLinks(t *testing.T) {
 		t.Fatalf("no registration facet link in\n%s", body)
 	}
 	filtered := f.page(strings.ReplaceAll(m[1], "&amp;", "&"), http.StatusOK)
-	mustContain(t, "filtered", filtered, m[2]+" résultats", `aria-current="true">sans compte</a>`, "retirer")
+	mustContain(t, "filtered", filtered, m[2]+" résultats", "retirer")
 	mustNotContain(t, "filtered", filtered, "Etherpad de Erdre Libre")
+}
+
+// TestFacetsAndActiveFilters: the facets have a visible heading and come
+// after the results in the page (the order of eye and keyboard); a facet
+// that cannot narrow is not shown; each active filter is listed next to the
+// count with a remove link and kept in the form as a ticked box, so that
+// resubmitting the form keeps exactly what is shown.
+func TestFacetsAndActiveFilters(t *testing.T) {
+	f := newFixture(t)
+	body := f.page("/recherche?q=pad&near=44600&registration=none", http.StatusOK)
+	hits, facets := strings.Index(body, `<ol class="hits">`), strings.Index(body, `<h2 id="facets-title">Affiner</h2>`)
+	if hits < 0 || facets < 0 || facets < hits {
+		t.Errorf("facets at %d, results at %d: want a visible heading after the results", facets, hits)
+	}
+	mustNotContain(t, "useless facet", body, `<h3>Accès</h3>`)
+	mustContain(t, "active filter", body, `<ul class="active-filters"`, "Accès\u00a0: sans compte <a href=\"/recherche?near=44600&amp;q=pad\" class=\"hint\">retirer le filtre",
+		"<input type=\"checkbox\" name=\"registration\" value=\"none\" checked> Accès\u00a0: sans compte")
+	mustNotContain(t, "active filter", body, `type="hidden" name="registration"`)
+
+	// A category page's filter is a ticked box too, and when it empties the
+	// page, the page says so and how many results there are without it.
+	cat := f.page("/categories/pad?q=visio", http.StatusOK)
+	mustContain(t, "category page", cat, `<input type="checkbox" name="category" value="pad" checked>`,
+		"Aucun résultat avec Service\u00a0: Pad. Sans ce filtre, la recherche donne 3 résultats.", `href="/recherche?q=visio">Voir les résultats sans filtre`)
+	mustNotContain(t, "category page", cat, `type="hidden" name="category"`)
+	// Unticking the box is the form without category: /recherche?q=visio.
+	plain := f.page("/recherche?q=visio", http.StatusOK)
+	mustNotContain(t, "no filter", plain, `class="active-filters"`, `fieldset class="kept"`)
+	// No empty side column on a page without results.
+	empty := f.page("/recherche?q=introuvable", http.StatusOK)
+	mustContain(t, "empty", empty, `<div class="results">`)
+	mustNotContain(t, "empty", empty, `with-side`, `<aside`)
 }
 
 func TestPager(t *testing.T) {
@@ -246,17 +280,17 @@ func TestHosterPage(t *testing.T) {
 	f := newFixture(t)
 	h := f.hoster["chaton-nazairien"]
 	body := f.page("/hebergeurs/chaton-nazairien@nazairien.example", http.StatusOK)
-	mustContain(t, "hoster", body, "<h1>Chaton Nazairien</h1>", "@chaton-nazairien@nazairien.example", "Suivre sur le fédivers",
+	mustContain(t, "hoster", body, "<h1>Chaton Nazairien</h1>", `<span class="acct">@chaton-nazairien@<wbr>nazairien.<wbr>example</span>`, "Suivre sur le fédivers",
 		"membre depuis le 1 juin 2019", "portée n° 8", "actif", "vu le 23 novembre 2026",
 		`<link rel="alternate" type="application/activity&#43;json" href="`+h.ActorID+`">`,
-		"Pad de l&#39;estuaire", "Engagements de la charte", "Contours : Natural Earth", "contact@nazairien.example", "12 rue de la Paix")
+		"Pad de l&#39;estuaire", "Engagements de la charte", "Contours\u00a0: Natural Earth", "contact@nazairien.example", "12 rue de la Paix")
 	// The axis table counts the declaration's answers from the stored charter.
 	ch, err := f.store.Charter(t.Context(), "chatons", "2023")
 	if err != nil {
 		ch = nil
 	}
 	_ = ch
-	if !regexp.MustCompile(`<tr><th scope="row">[^<]+</th><td class="n">\d+</td><td class="n">\d+</td><td class="n">0</td><td class="n">0</td></tr>`).MatchString(body) {
+	if !regexp.MustCompile(`<tr><th scope="row">[^<]+</th><td class="n">\d+</td><td class="n">\d+</td><td class="n">0</td><td class="n">0</td><td class="n">0</td></tr>`).MatchString(body) {
 		t.Errorf("no axis row with counts")
 	}
 	en := f.page("/hebergeurs/chaton-nazairien@nazairien.example?lang=en", http.StatusOK)
@@ -313,9 +347,33 @@ func TestCharterSummary(t *testing.T) {
 	if gotYes != yes || gotPartial != partial || len(sum.Axes) != len(ch.Axes) {
 		t.Errorf("summary %+v, want %d yes %d partial over %d axes", sum, yes, partial, len(ch.Axes))
 	}
-	if want := float64(requiredYes) / float64(required); sum.Score != want {
-		t.Errorf("score %v, want %v", sum.Score, want)
+	if sum.Required.Yes != requiredYes || sum.Required.Total() != required {
+		t.Errorf("required %+v, want %d yes of %d", sum.Required, requiredYes, required)
 	}
+}
+
+// TestCharterSummaryIsHonest: an unanswered commitment is not a "no", and
+// "not applicable" is shown as an answer (the page once said "55 %" of the
+// required commitments were kept, counting the unanswered as failed).
+func TestCharterSummaryIsHonest(t *testing.T) {
+	f := newFixture(t)
+	ch := &catalog.Charter{ID: "c", Version: "1", TitleFR: "Charte", Axes: []catalog.Axis{{ID: "a", TitleFR: "Axe A"}},
+		Commitments: []catalog.Commitment{{ID: "c1", Axis: "a", Required: true}, {ID: "c2", Axis: "a", Required: true},
+			{ID: "c3", Axis: "a", Required: true}, {ID: "c4", Axis: "a", Required: true}, {ID: "c5", Axis: "a"}}}
+	decl := &catalog.CharterDeclaration{Answers: []catalog.Answer{{Commitment: "c1", Status: catalog.AnswerYes},
+		{Commitment: "c2", Status: catalog.AnswerNotApplicable}, {Commitment: "c3", Status: catalog.AnswerNo},
+		{Commitment: "c5", Status: catalog.AnswerNotApplicable}}}
+	sum := summarize(f.srv.cat.localizer(langFR, false), ch, decl)
+	want := axisCount{Yes: 1, No: 1, NotApplicable: 1, Unanswered: 1}
+	if sum.Required != want || sum.Required.Answered() != 3 {
+		t.Errorf("required %+v, want %+v", sum.Required, want)
+	}
+	if a := sum.Axes[0]; a.NotApplicable != 2 || a.Unanswered != 1 || a.Total() != 5 {
+		t.Errorf("axis %+v", a)
+	}
+	body := f.page("/hebergeurs/chaton-nazairien@nazairien.example", http.StatusOK)
+	mustContain(t, "hoster", body, `<th scope="col" class="n">sans objet</th>`, "Engagements obligatoires\u00a0: ", " sur ", "ont une réponse", "sans objet.", "Toutes ont une réponse.")
+	mustNotContain(t, "hoster", body, "tenus")
 }
 
 func TestOfferPage(t *testing.T) {
@@ -355,7 +413,7 @@ func TestHostersListAndMap(t *testing.T) {
 	mustNotContain(t, "list", body, "Chaton Parti", "Chaton Discret")
 	m := f.page("/carte", http.StatusOK)
 	mustContain(t, "map", m, `<title>Chaton Nazairien</title>`, `<title>Ti Chaton Péi</title>`, "974 La Réunion",
-		"Contours : Natural Earth ; IGN Admin Express (Licence Ouverte)", f.srv.assets.URL("france.svg"))
+		"Contours\u00a0: Natural Earth\u202f; IGN Admin Express (Licence Ouverte)", f.srv.assets.URL("france.svg"))
 	mustNotContain(t, "map", m, "Chaton Parti", "Chaton Discret")
 	base := f.get(f.srv.assets.URL("france.svg"))
 	if base.Code != http.StatusOK || !strings.Contains(base.Body.String(), "<path d=\"M") || base.Header().Get("Content-Type") != "image/svg+xml" {
@@ -400,6 +458,24 @@ func TestHealthz(t *testing.T) {
 	}
 	f.store.Close()
 	f.page("/healthz", http.StatusServiceUnavailable)
+}
+
+// TestHealthzReportsReadOnlyCatalog: a catalog that answers reads but
+// refuses writes (here SQLite's query_only mode on its one connection)
+// makes /healthz answer 503, not 200.
+func TestHealthzReportsReadOnlyCatalog(t *testing.T) {
+	f := newFixture(t)
+	f.page("/healthz", http.StatusOK)
+	db := f.store.DB()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`PRAGMA query_only = ON`); err != nil {
+		t.Fatal(err)
+	}
+	body := f.page("/healthz", http.StatusServiceUnavailable)
+	if !strings.Contains(body, "not writable") {
+		t.Errorf("healthz: %s", body)
+	}
+	f.page("/hebergeurs", http.StatusOK) // pages still served from what can be read
 }
 
 func itoa(n int64) string { return strconvI(n) }

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"codeberg.org/portee/portee/frontend/auth"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
@@ -28,7 +29,27 @@ func (s *Server) Register(e *echo.Echo) {
 	g.GET("/api/v1/hosters", s.apiHosters)
 	g.GET("/api/v1/hosters/:acct/observations", s.apiObservations)
 	g.GET("/api/openapi.json", s.apiOpenAPI)
+	g.GET("/conformite", s.compliancePage)
+	g.GET("/conformite.csv", s.complianceCSV)
+	g.GET("/api/v1/compliance", s.apiCompliance)
+	g.GET("/statistiques", s.statisticsPage)
 	g.GET("/healthz", s.healthz)
+	g.GET("/hebergeurs/:acct/audits/:id", s.auditPublicPage)
+	g.GET("/api/v1/hosters/:acct/audits", s.apiHosterAudits)
+	g.GET(auth.SignInPath, s.signinPage, s.auth.Optional)
+	g.POST(auth.SignInPath, s.signinSubmit)
+	g.GET(auth.SignInPath+"/lien", s.signinLinkPage)
+	g.POST(auth.SignInPath+"/lien", s.signinLinkSubmit)
+	g.POST(auth.SignOutPath, s.signoutSubmit, s.requireStaff())
+	g.GET(dashboardPath, s.dashboardOverview, s.requireStaff())
+	g.GET(dashboardPath+"/audits", s.dashboardAudits, s.requireStaff())
+	g.POST(dashboardPath+"/audits", s.dashboardAuditOpen, s.requireStaff())
+	g.GET(dashboardPath+"/audits/:id", s.dashboardAuditPage, s.requireStaff())
+	g.POST(dashboardPath+"/audits/:id", s.dashboardAuditSave, s.requireStaff())
+	g.GET(dashboardPath+"/matrice", s.dashboardMatrix, s.requireStaff())
+	g.GET(dashboardPath+"/comptes", s.dashboardAccounts, s.requireAdmin())
+	g.POST(dashboardPath+"/comptes", s.dashboardAccountsSubmit, s.requireAdmin())
+	g.GET(dashboardPath+"/journal", s.dashboardActivity, s.requireAdmin())
 }
 
 // RegisterNode mounts what a node serves to people besides its actors'
@@ -40,6 +61,7 @@ func (s *Server) RegisterNode(e *echo.Echo) {
 	g := e.Group("", middleware.Gzip(), securityHeaders)
 	g.GET("/", s.nodeHome)
 	g.GET("/healthz", s.healthz)
+	g.GET("/hosters/:username/audits/:id", s.nodeAuditPage)
 }
 
 // HosterActorPage is the HTML twin of a local hoster's actor on a node

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"sort"
@@ -89,15 +90,25 @@ type resultsData struct {
 	Truncated bool
 	Problem   *searchProblem
 	Place     string
-	Items     []offerItem
-	Total     int
-	Page      int
-	Pages     int
-	Prev      string
-	Next      string
-	Facets    []facetGroup
-	Widen     []link
-	Map       *mapView
+	// NearText follows the count: "près de Saint-Nazaire (44600)", "en
+	// Loire-Atlantique", or, when nothing is within nearKm, how far the
+	// nearest is.
+	NearText string
+	// Ignored are the words the search left out ("mots ignorés : …");
+	// NoAccount says an access phrase became the registration filter.
+	Ignored    string
+	NoAccount  bool
+	Items      []offerItem
+	Total      int
+	Page       int
+	Pages      int
+	Prev       string
+	Next       string
+	Facets     []facetGroup
+	Widen      []link
+	Map        *mapView
+	Active     []activeFilter // filters applied, each removable
+	Unfiltered *unfiltered    // no result with the filters, some without
 }
 
 type searchProblem struct {
@@ -138,6 +149,10 @@ func (s *Server) searchPage(c echo.Context) error {
 // or 422 when the parameters or the place are wrong, with the form and a
 // friendly message all the same.
 func (s *Server) results(c echo.Context, v *view, f searchForm, truncated bool, intro string) error {
+	if f.Near == "" {
+		// The form's radius choice means nothing without a place.
+		f.RadiusKm = ""
+	}
 	d := &resultsData{Form: f, Intro: intro, Truncated: truncated, Page: pageParam(c.QueryParam("page"))}
 	v.Data = d
 	status := http.StatusOK
@@ -158,6 +173,11 @@ func (s *Server) results(c echo.Context, v *view, f searchForm, truncated bool, 
 		return err
 	default:
 		s.fillResults(v, d, resp)
+		d.Active = f.Active(v.L)
+		if d.Total == 0 {
+			d.Unfiltered = s.explainEmpty(c.Request().Context(), v.L, f, d.Active)
+			d.Widen = s.suggestions(c.Request().Context(), v.L, d.Form)
+		}
 	}
 	return s.render(c, status, "results", v)
 }
@@ -196,7 +216,10 @@ func (s *Server) fillResults(v *view, d *resultsData, resp *search.Response) {
 	d.Total = resp.Total
 	if resp.Query != nil {
 		d.Place = resp.Query.Label
+		d.NearText = nearText(l, resp)
 	}
+	d.Ignored = strings.Join(resp.Ignored, ", ")
+	d.NoAccount = len(resp.Implied["registration"]) > 0
 	var points [][2]float64
 	for _, h := range resp.Hits {
 		it := itemFromHit(l, h)
@@ -208,7 +231,7 @@ func (s *Server) fillResults(v *view, d *resultsData, resp *search.Response) {
 		}
 	}
 	d.Pages, d.Prev, d.Next = pager(d.Page, resp.PerPage, resp.Total, func(p int) string { return d.Form.href(l, p) })
-	d.Facets = s.facets(l, d.Form, resp.Facets)
+	d.Facets = usefulFacets(s.facets(l, d.Form, resp.Facets), d.Total)
 	if len(points) > 0 {
 		vb, scale := s.geo.view(points, true, 220)
 		m := &mapView{ViewBox: vb, Base: s.assets.URL("france.svg"), W: mapWidth, H: mapHeight, Label: l.T("map.label_results")}
@@ -225,9 +248,71 @@ func (s *Server) fillResults(v *view, d *resultsData, resp *search.Response) {
 		d.Map = m
 		v.MapFooter = true
 	}
-	if d.Total == 0 {
-		d.Widen = widen(l, d.Form)
+}
+
+// nearKm is how far a result is still "près de" the place searched.
+const nearKm = 100
+
+// nearText says where the results are: "près de Saint-Nazaire (44600)",
+// "en Loire-Atlantique"; when the nearest result of the page is farther
+// than nearKm, it says so instead of "près de".
+func nearText(l *Localizer, resp *search.Response) string {
+	p := resp.Query
+	where := l.T("results.near", p.Label)
+	if p.Name != "" && (p.Kind == gazetteer.KindDepartement || p.Kind == gazetteer.KindRegion) {
+		in := p.In
+		if l.Lang != langFR {
+			in = p.Name
+		}
+		where = l.T("results.in_area", in)
 	}
+	var nearest *float64
+	for _, h := range resp.Hits {
+		if h.DistanceKm != nil && (nearest == nil || *h.DistanceKm < *nearest) {
+			nearest = h.DistanceKm
+		}
+	}
+	if nearest != nil && *nearest > nearKm {
+		return l.T("results.nearest_far", l.Km(nearKm), p.Label, l.Km(*nearest))
+	}
+	return where
+}
+
+// suggestions are what to try after an empty search: read from what was
+// typed, the closest services and software that have offers, then a
+// larger radius and fewer filters (widen), then everything near the place.
+func (s *Server) suggestions(ctx context.Context, l *Localizer, f searchForm) []link {
+	var out []link
+	if f.Q != "" {
+		browse, err := s.search.Search(ctx, search.Request{Near: f.Near, PerPage: "1"})
+		if err == nil {
+			var offered []string
+			for sw := range browse.Facets["software"] {
+				offered = append(offered, sw)
+			}
+			sort.Strings(offered)
+			sg := search.Suggest(f.Q, offered)
+			for _, c := range sg.Categories {
+				if browse.Facets["service"][c] > 0 && c != f.Category {
+					out = append(out, link{Label: l.T("results.suggest_category", l.T("category."+c)),
+						Href: searchForm{Near: f.Near, RadiusKm: f.RadiusKm, Category: c}.href(l, 1)})
+				}
+			}
+			for _, sw := range sg.Software {
+				out = append(out, link{Label: l.T("results.suggest_software", sw),
+					Href: searchForm{Near: f.Near, RadiusKm: f.RadiusKm, Software: sw}.href(l, 1)})
+			}
+		}
+	}
+	out = append(out, widen(l, f)...)
+	if f.Q != "" {
+		label := l.T("results.suggest_all")
+		if f.Near != "" {
+			label = l.T("results.suggest_all_near", f.Near)
+		}
+		out = append(out, link{Label: label, Href: searchForm{Near: f.Near}.href(l, 1)})
+	}
+	return out
 }
 
 // widen suggests what to try after an empty search: a larger radius, no
@@ -247,12 +332,30 @@ func widen(l *Localizer, f searchForm) []link {
 	}
 	if f.Software != "" || f.Registration != "" || f.Departement != "" || f.Language != "" {
 		g := f.with("software", "").with("registration", "").with("departement", "").with("language", "")
-		out = append(out, link{Label: l.T("results.without_category"), Href: g.href(l, 1)})
+		out = append(out, link{Label: l.T("results.without_filters"), Href: g.href(l, 1)})
 	}
-	if f.Category == "" && f.Q != "" {
-		for _, c := range []string{"cloud", "pad", "video-call"} {
-			out = append(out, link{Label: l.T("results.other_category", l.T("category."+c)), Href: searchForm{Near: f.Near, Category: c}.href(l, 1)})
-		}
+	return out
+}
+
+// radiusChoices are the distances the search form offers.
+var radiusChoices = []string{"10", "30", "50", "100", "200"}
+
+type radiusChoice struct {
+	Value    string
+	Selected bool
+}
+
+// RadiusChoices are the form's distances, the current one selected (kept
+// even when it is not one of radiusChoices).
+func (f searchForm) RadiusChoices() []radiusChoice {
+	var out []radiusChoice
+	found := false
+	for _, r := range radiusChoices {
+		out = append(out, radiusChoice{Value: r, Selected: r == f.RadiusKm})
+		found = found || r == f.RadiusKm
+	}
+	if !found && f.RadiusKm != "" {
+		out = append(out, radiusChoice{Value: f.RadiusKm, Selected: true})
 	}
 	return out
 }
@@ -343,6 +446,7 @@ func itemFromHit(l *Localizer, h search.APIHit) offerItem {
 		Commune: h.Hoster.Commune, PostalCode: h.Hoster.PostalCode, Departement: h.Hoster.Departement,
 		Distance: h.DistanceKm, Lat: h.Hoster.Lat, Lon: h.Hoster.Lon}
 	it.HosterHref = hosterHref(l, h.Hoster.Acct)
+	it.HosterSource = knownSource(h.Hoster.Source)
 	if h.Kind == "hoster" {
 		it.IsHoster = true
 		it.Href = it.HosterHref

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command with the services Portée's tests need: PostgreSQL,
-# Meilisearch and Chromium, exported as PORTEE_TEST_* variables, with
-# PORTEE_TEST_REQUIRE_SERVICES=1 so that a missing service fails the tests.
+# Meilisearch, Chromium, lintian and shellcheck, exported as PORTEE_TEST_*
+# variables, with PORTEE_TEST_REQUIRE_SERVICES=1 so that a missing service
+# fails the tests.
 #
 #   scripts/testenv.sh go test -race -count=1 ./...
 #
@@ -269,6 +270,22 @@ find_chromium() {
 	export PORTEE_TEST_CHROMIUM=$path
 }
 
+# find_tools provides the package checkers the packaging tests run: lintian
+# (Debian's package checker) and shellcheck (the YunoHost app's scripts).
+find_tools() {
+	local tool var path
+	for tool in lintian shellcheck; do
+		var=PORTEE_TEST_${tool^^}
+		if [[ -n ${!var:-} ]]; then
+			continue
+		fi
+		command -v "$tool" >/dev/null || apt_install "$tool"
+		path=$(command -v "$tool") || die "$tool not found after installing it"
+		log "$tool at $path"
+		export "$var=$path"
+	done
+}
+
 # summarise prints one closing line counting go test's package results.
 summarise() {
 	local out=$1 passed failed skipped
@@ -288,6 +305,7 @@ main() {
 	start_postgres
 	start_meili
 	find_chromium
+	find_tools
 	export PORTEE_TEST_REQUIRE_SERVICES=1
 
 	local start=$SECONDS status=0

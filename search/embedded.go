@@ -184,12 +184,19 @@ func (e *Embedded) Close() error { return e.idx.Close() }
 // Configure implements Index; the mapping is set when the index is created.
 func (e *Embedded) Configure(ctx context.Context) error { return ctx.Err() }
 
-// searchableText joins what a query is matched against.
-func searchableText(d *Document) string {
-	parts := []string{d.Name, d.Software, categoryWords(d.Category), d.Summary, d.HosterName,
-		d.Commune, departementName(d.Departement), d.Region, d.PostalCode}
-	return strings.Join(parts, " \n ")
+// textParts are what a query is matched against, by weight (relevance.go):
+// what the offer is, its summary without negated mentions, the hoster's
+// name (part hosterPart), the hoster's place.
+func textParts(d *Document) []string {
+	return []string{offerName(d) + " \n " + d.Software + " \n " + serviceText(d), withoutNegated(d.Summary), d.HosterName,
+		strings.Join([]string{d.Commune, departementName(d.Departement), d.Region, d.PostalCode}, " \n ")}
 }
+
+// hosterPart is the index of the hoster's name in textParts.
+const hosterPart = 2
+
+// searchableText joins what a query is matched against.
+func searchableText(d *Document) string { return strings.Join(textParts(d), " \n ") }
 
 func (e *Embedded) bleveDoc(d Document) (map[string]interface{}, error) {
 	d = normalized(d)
@@ -339,16 +346,30 @@ func (e *Embedded) Clear(ctx context.Context) error {
 	return nil
 }
 
-// memText analyzes a document's text as Bleve does, keeping positions.
+// memText analyzes a document's text as Bleve does, keeping positions,
+// part by part with a gap between parts (a phrase does not span two), and
+// notes where the hoster's name is.
 func (e *Embedded) memText(d *Document) memText {
 	var out memText
-	for _, t := range e.analyzer.Analyze([]byte(searchableText(d))) {
-		p := t.Position - 1
-		for len(out) < p {
-			out = append(out, "")
+	for i, part := range textParts(d) {
+		if i > 0 {
+			out.terms = append(out.terms, "")
 		}
-		if len(out) == p {
-			out = append(out, string(t.Term))
+		if i == hosterPart {
+			out.hFrom = len(out.terms)
+		}
+		base := len(out.terms)
+		for _, t := range e.analyzer.Analyze([]byte(part)) {
+			p := base + t.Position - 1
+			for len(out.terms) < p {
+				out.terms = append(out.terms, "")
+			}
+			if len(out.terms) == p {
+				out.terms = append(out.terms, string(t.Term))
+			}
+		}
+		if i == hosterPart {
+			out.hTo = len(out.terms)
 		}
 	}
 	return out
@@ -396,7 +417,7 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 	if queryText(q) != "" {
 		// Untrimmed: a trailing blank ends the last word. A query of stop
 		// words only has no unit and browses, as in Meilisearch.
-		units = e.units(q.Text)
+		units = e.units(q)
 	}
 	select {
 	case e.running <- struct{}{}:
@@ -442,34 +463,30 @@ func (e *Embedded) document(id string) (Document, bool, error) {
 }
 
 // queryUnit is one word of the query, or a phrase of it found in the
-// synonym table, with everything that matches it.
+// synonym table or the vocabulary, with everything that matches it.
 type queryUnit struct {
 	tokens   []string   // as typed (analyzed)
 	synonyms [][]string // expansions, analyzed
-	prefix   bool       // last word still being typed
+	prefix   bool       // last word still being typed (Query.Prefix)
+	cats, sw []string   // services and software it names (relevance.go)
 }
+
+func (u *queryUnit) names() bool { return len(u.cats) > 0 || len(u.sw) > 0 }
 
 // units splits the query into units: the longest phrases of the synonym
 // table first, then single words.
-func (e *Embedded) units(text string) []queryUnit {
-	toks := e.tokens(text)
+func (e *Embedded) units(q Query) []queryUnit {
+	toks := e.tokens(q.Text)
 	// Meilisearch reads the first ten words of a query; so do we, which
 	// also bounds the work of a long query.
 	toks = toks[:min(len(toks), maxQueryWords)]
 	var out []queryUnit
-	for i := 0; i < len(toks); {
-		n := 1
-		var syn [][]string
-		for l := min(e.syn.maxLen, len(toks)-i); l >= 1; l-- {
-			if s, ok := e.syn.m[strings.Join(toks[i:i+l], " ")]; ok {
-				n, syn = l, s
-				break
-			}
-		}
-		out = append(out, queryUnit{tokens: toks[i : i+n], synonyms: syn})
-		i += n
+	for _, r := range splitUnits(toks, func(k string) bool { _, ok := e.syn.m[k]; return ok }) {
+		key := strings.Join(toks[r[0]:r[1]], " ")
+		v := vocab[key]
+		out = append(out, queryUnit{tokens: toks[r[0]:r[1]], synonyms: e.syn.m[key], cats: v.cats, sw: v.sw})
 	}
-	if len(out) > 0 && len(out[len(out)-1].tokens) == 1 && !strings.HasSuffix(text, " ") {
+	if q.Prefix && len(out) > 0 && len(out[len(out)-1].tokens) == 1 && !strings.HasSuffix(q.Text, " ") {
 		out[len(out)-1].prefix = true
 	}
 	return out

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"codeberg.org/portee/portee/catalog"
 	"codeberg.org/portee/portee/search/gazetteer"
 )
 
@@ -31,6 +32,7 @@ type memIndex struct {
 	dead int
 
 	cat, sw, reg, dep, lang dict
+	swk                     dict // software keys (softwareKey)
 
 	placeOf  map[[2]float64]int32
 	lat, lon []float64
@@ -47,8 +49,15 @@ type memIndex struct {
 	fuzzy  map[fuzzyKey]*fuzzyEntry
 }
 
-// occurrence is a term at a position of a document.
+// occurrence is a term at a position of a document; positions in the
+// hoster's name carry hosterBit, so that a query of service words can skip
+// them without reading the document.
 type occurrence struct{ slot, pos int32 }
+
+const hosterBit = 1 << 30
+
+func (o occurrence) at() int32      { return o.pos &^ hosterBit }
+func (o occurrence) inHoster() bool { return o.pos&hosterBit != 0 }
 
 // noTerm fills the position of a removed stop word, so that a phrase does
 // not match across it (as in Bleve, which keeps positions).
@@ -56,7 +65,9 @@ const noTerm = ^uint32(0)
 
 type memHot struct {
 	cat, sw, reg, dep int32
-	place             int32 // -1: no coordinates
+	swk               int32
+	services          uint32 // bit i: catalog.Categories[i] (servicesOf)
+	place             int32  // -1: no coordinates
 	demote            uint8
 	local, gone, dead bool
 }
@@ -66,6 +77,7 @@ type memDoc struct {
 	toks            []uint32 // analyzed text by position
 	langs, areaDeps []int32
 	step            float64 // local radius step, km; 0: none
+	hFrom, hTo      int32   // positions of the hoster's name in toks
 }
 
 // dict numbers the values of one keyword field.
@@ -106,8 +118,32 @@ func newMemIndex() *memIndex {
 }
 
 // memText is a document's analyzed text: terms at their positions ("" for
-// a gap), computed before taking the lock.
-type memText []string
+// a gap) and the positions [hFrom, hTo) of the hoster's name, computed
+// before taking the lock.
+type memText struct {
+	terms      []string
+	hFrom, hTo int
+}
+
+// serviceBits maps a category to its bit in memHot.services.
+var serviceBits = func() map[string]uint32 {
+	if len(catalog.Categories) > 32 {
+		panic("search: more than 32 categories do not fit memHot.services")
+	}
+	m := map[string]uint32{}
+	for i, c := range catalog.Categories {
+		m[c] = 1 << uint(i)
+	}
+	return m
+}()
+
+func servicesMask(cats []string) uint32 {
+	var m uint32
+	for _, c := range cats {
+		m |= serviceBits[c]
+	}
+	return m
+}
 
 // put adds or replaces a normalized document.
 func (m *memIndex) put(d *Document, text memText) {
@@ -115,8 +151,9 @@ func (m *memIndex) put(d *Document, text memText) {
 	s := int32(len(m.docs))
 	hd := memHot{place: -1, cat: m.cat.code(d.Category), sw: m.sw.code(d.Software),
 		reg: m.reg.code(d.Registration), dep: m.dep.code(d.Departement),
-		demote: uint8(demote(d)), local: d.Audience != "everyone", gone: d.HosterStatus == "gone"}
-	md := memDoc{id: d.ID, step: radiusStep(d.AreaRadiusKm)}
+		demote: uint8(demote(d)), local: d.Audience != "everyone", gone: d.HosterStatus == "gone",
+		swk: m.swk.code(softwareKey(d.Software)), services: servicesMask(servicesOf(d))}
+	md := memDoc{id: d.ID, step: radiusStep(d.AreaRadiusKm), hFrom: int32(text.hFrom), hTo: int32(text.hTo)}
 	for i := range m.rots {
 		m.rots[i] = append(m.rots[i], rotationKey(i, d.ID))
 	}
@@ -137,8 +174,8 @@ func (m *memIndex) put(d *Document, text memText) {
 		}
 		hd.place = p
 	}
-	md.toks = make([]uint32, len(text))
-	for i, t := range text {
+	md.toks = make([]uint32, len(text.terms))
+	for i, t := range text.terms {
 		if t == "" {
 			md.toks[i] = noTerm
 			continue
@@ -151,11 +188,20 @@ func (m *memIndex) put(d *Document, text memText) {
 			m.post = append(m.post, nil)
 		}
 		md.toks[i] = id
-		m.post[id] = append(m.post[id], occurrence{s, int32(i)})
+		m.post[id] = append(m.post[id], md.occurrence(s, i))
 	}
 	m.docs = append(m.docs, md)
 	m.hot = append(m.hot, hd)
 	m.slot[d.ID] = s
+}
+
+// occurrence of the term at position i of the document in slot s.
+func (md *memDoc) occurrence(s int32, i int) occurrence {
+	o := occurrence{s, int32(i)}
+	if o.pos >= md.hFrom && o.pos < md.hTo {
+		o.pos |= hosterBit
+	}
+	return o
 }
 
 func (m *memIndex) removeLocked(id string) {
@@ -204,7 +250,7 @@ func (m *memIndex) compact() {
 		m.slot[m.docs[s].id] = int32(s)
 		for i, t := range m.docs[s].toks {
 			if t != noTerm {
-				m.post[t] = append(m.post[t], occurrence{int32(s), int32(i)})
+				m.post[t] = append(m.post[t], m.docs[s].occurrence(int32(s), i))
 			}
 		}
 	}
@@ -260,18 +306,26 @@ func (b bitset) and(o bitset) {
 	}
 }
 
-func (m *memIndex) addPostings(b bitset, term string) {
+func (m *memIndex) addPostings(b bitset, term string, noHoster bool) {
 	if id, ok := m.vocab[term]; ok {
-		for _, o := range m.post[id] {
+		m.addTerm(b, id, noHoster)
+	}
+}
+
+// addTerm adds the documents holding a term; noHoster skips its
+// occurrences in the hoster's name.
+func (m *memIndex) addTerm(b bitset, id uint32, noHoster bool) {
+	for _, o := range m.post[id] {
+		if !noHoster || !o.inHoster() {
 			b.set(o.slot)
 		}
 	}
 }
 
 // phrase adds the documents holding the terms ts at consecutive positions.
-func (m *memIndex) phrase(b bitset, ts []string) {
+func (m *memIndex) phrase(b bitset, ts []string, noHoster bool) {
 	if len(ts) == 1 {
-		m.addPostings(b, ts[0])
+		m.addPostings(b, ts[0], noHoster)
 		return
 	}
 	ids := make([]uint32, len(ts))
@@ -287,8 +341,11 @@ func (m *memIndex) phrase(b bitset, ts []string) {
 		}
 	}
 	for _, o := range m.post[ids[rare]] {
+		if noHoster && o.inHoster() {
+			continue
+		}
 		toks := m.docs[o.slot].toks
-		start := int(o.pos) - rare
+		start := int(o.at()) - rare
 		if start >= 0 && start+len(ids) <= len(toks) && slices.Equal(toks[start:start+len(ids)], ids) {
 			b.set(o.slot)
 		}
@@ -296,7 +353,7 @@ func (m *memIndex) phrase(b bitset, ts []string) {
 }
 
 // prefixed adds the documents holding a term that starts with prefix.
-func (m *memIndex) prefixed(b bitset, prefix string) {
+func (m *memIndex) prefixed(b bitset, prefix string, noHoster bool) {
 	m.aux.Lock()
 	if len(m.sorted) != len(m.terms) {
 		m.sorted = m.sorted[:0]
@@ -309,9 +366,7 @@ func (m *memIndex) prefixed(b bitset, prefix string) {
 	m.aux.Unlock()
 	i, _ := slices.BinarySearchFunc(sorted, prefix, func(id uint32, p string) int { return strings.Compare(m.terms[id], p) })
 	for ; i < len(sorted) && strings.HasPrefix(m.terms[sorted[i]], prefix); i++ {
-		for _, o := range m.post[sorted[i]] {
-			b.set(o.slot)
-		}
+		m.addTerm(b, sorted[i], noHoster)
 	}
 }
 
@@ -401,10 +456,10 @@ func withinEdits(a []rune, w string, k int, buf []int) (bool, []int) {
 
 // memHit is a candidate of the page heap.
 type memHit struct {
-	demote, typos uint8
-	dist          float64
-	rot           uint32
-	slot          int32
+	tier, demote, typos uint8
+	dist                float64
+	rot                 uint32
+	slot                int32
 }
 
 // memResult is what a query reads from memory: the page's ids with their
@@ -451,6 +506,11 @@ func (m *memIndex) search(q Query, units []queryUnit) memResult {
 	// synonym, prefix) and those matching it at all (with typos).
 	var exact []bitset
 	var matched bitset
+	// A query of service words only does not search the hoster's name.
+	noHoster := len(units) > 0
+	for i := range units {
+		noHoster = noHoster && units[i].names()
+	}
 	if len(units) > 0 {
 		exact = make([]bitset, len(units))
 		matched = sc.set(0, words)
@@ -458,34 +518,54 @@ func (m *memIndex) search(q Query, units []queryUnit) memResult {
 			u := &units[i]
 			ex := sc.set(1+2*i, words)
 			if len(u.tokens) == 1 {
-				m.addPostings(ex, u.tokens[0])
+				m.addPostings(ex, u.tokens[0], noHoster)
 			} else {
+				// As in Meilisearch, the words of a phrase of the synonym
+				// table match anywhere; its synonyms match as phrases.
 				all := sc.set(2+2*i, words)
-				m.addPostings(all, u.tokens[0])
+				m.addPostings(all, u.tokens[0], noHoster)
 				tmp := sc.set(2+2*len(units), words)
 				for _, t := range u.tokens[1:] {
 					clear(tmp)
-					m.addPostings(tmp, t)
+					m.addPostings(tmp, t, noHoster)
 					all.and(tmp)
 				}
 				ex.or(all)
 			}
 			for _, s := range u.synonyms {
-				m.phrase(ex, s)
+				m.phrase(ex, s, noHoster)
 			}
 			if u.prefix {
-				m.prefixed(ex, u.tokens[0])
+				m.prefixed(ex, u.tokens[0], noHoster)
 			}
 			anyMatch := sc.set(2+2*i, words)
 			copy(anyMatch, ex)
 			if len(u.tokens) == 1 {
 				if k := typos(u.tokens[0]); k > 0 {
 					for _, id := range m.fuzzyTerms(u.tokens[0], k) {
-						for _, o := range m.post[id] {
-							anyMatch.set(o.slot)
-						}
+						m.addTerm(anyMatch, id, noHoster)
 					}
 				}
+			} else {
+				// Each word of a phrase may carry its typos, as in
+				// Meilisearch.
+				all := sc.set(2+2*len(units), words)
+				tmp := sc.set(3+2*len(units), words)
+				for j, t := range u.tokens {
+					clear(tmp)
+					m.addPostings(tmp, t, noHoster)
+					if k := typos(t); k > 0 {
+						for _, id := range m.fuzzyTerms(t, k) {
+							m.addTerm(tmp, id, noHoster)
+						}
+					}
+					if j == 0 {
+						copy(all, tmp)
+					} else {
+						all.and(tmp)
+					}
+				}
+				anyMatch.or(all)
 			}
 			exact[i] = ex
 			if i == 0 {
@@ -495,20 +575,46 @@ func (m *memIndex) search(q Query, units []queryUnit) memResult {
 			}
 		}
 	}
+	// Tiers (relevance.go): the first holds the documents that are, for
+	// every unit naming a service or a software, that service or software.
+	type tierCond struct {
+		mask uint32
+		sw   []bool
+	}
+	var tiers []tierCond
+	for i := range units {
+		u := &units[i]
+		if !u.names() {
+			continue
+		}
+		c := tierCond{mask: servicesMask(u.cats), sw: make([]bool, len(m.swk.values))}
+		for _, k := range u.sw {
+			if code, ok := m.swk.codes[k]; ok {
+				c.sw[code] = true
+			}
+		}
+		tiers = append(tiers, c)
+	}
 
 	// Filters as code lookups.
 	type codeFilter struct {
 		want []bool
 		on   bool
 	}
-	var cats, sws, regs, deps, langs codeFilter
+	var sws, regs, deps, langs codeFilter
 	none := false
+	// A category filter keeps what the offer is: its category or a
+	// service of its software.
+	catMask := servicesMask(q.Categories)
+	if len(q.Categories) > 0 && catMask == 0 {
+		none = true
+	}
 	for _, f := range []struct {
 		d      *dict
 		values []string
 		out    *codeFilter
 	}{
-		{&m.cat, q.Categories, &cats}, {&m.sw, q.Software, &sws}, {&m.reg, q.Registrations, &regs},
+		{&m.sw, q.Software, &sws}, {&m.reg, q.Registrations, &regs},
 		{&m.dep, q.Departements, &deps}, {&m.lang, q.Languages, &langs},
 	} {
 		if len(f.values) == 0 {
@@ -563,12 +669,16 @@ func (m *memIndex) search(q Query, units []queryUnit) memResult {
 	swN := make([]int, len(m.sw.values))
 	regN := make([]int, len(m.reg.values))
 	depN := make([]int, len(m.dep.values))
+	var serviceN [32]int
 	offset, size := pageWindow(q)
 	k := offset + size
 	h := make([]memHit, 0, min(k, 1024))
 	rots := m.rots[rotationSlot(q.Seed)]
 	total := 0
 	less := func(a, b *memHit) bool {
+		if a.tier != b.tier {
+			return a.tier < b.tier
+		}
 		if a.demote != b.demote {
 			return a.demote < b.demote
 		}
@@ -589,7 +699,7 @@ func (m *memIndex) search(q Query, units []queryUnit) memResult {
 		if d.dead || d.gone {
 			return
 		}
-		if cats.on && !cats.want[d.cat] || sws.on && !sws.want[d.sw] || regs.on && !regs.want[d.reg] ||
+		if catMask != 0 && d.services&catMask == 0 || sws.on && !sws.want[d.sw] || regs.on && !regs.want[d.reg] ||
 			deps.on && !deps.want[d.dep] {
 			return
 		}
@@ -627,7 +737,16 @@ func (m *memIndex) search(q Query, units []queryUnit) memResult {
 		swN[d.sw]++
 		regN[d.reg]++
 		depN[d.dep]++
+		for sv := d.services; sv != 0; sv &= sv - 1 {
+			serviceN[bits.TrailingZeros32(sv)]++
+		}
 		c := memHit{demote: d.demote, dist: dk, rot: rots[s], slot: s}
+		for _, t := range tiers {
+			if d.services&t.mask == 0 && !t.sw[d.swk] {
+				c.tier = 1
+				break
+			}
+		}
 		for i := range exact {
 			if !exact[i].has(s) {
 				c.typos++
@@ -676,6 +795,11 @@ func (m *memIndex) search(q Query, units []queryUnit) memResult {
 		d      *dict
 	}{{"category", catN, &m.cat}, {"software", swN, &m.sw}, {"registration", regN, &m.reg}, {"departement", depN, &m.dep}} {
 		topFacet(out.facets[f.name], f.counts, f.d.values)
+	}
+	for i, c := range catalog.Categories {
+		if serviceN[i] > 0 {
+			out.facets["service"][c] = serviceN[i]
+		}
 	}
 	return out
 }

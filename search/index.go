@@ -54,6 +54,9 @@ type Document struct {
 	// Updated is the unix time (seconds) of the latest change to the offer,
 	// its hoster or its declaration: what `portee reindex --check` compares.
 	Updated int64 `json:"updated"`
+
+	// HosterSource: portee (a signed node), chatonsinfos or librehosters.
+	HosterSource string `json:"hoster_source,omitempty"`
 }
 
 // Point is a WGS84 position.
@@ -68,7 +71,7 @@ type Query struct {
 	Near          *Point   // nil: no geographic ordering
 	NearDep       string   // département of the resolved place, for local audiences
 	RadiusKm      float64  // 0: no radius filter
-	Categories    []string // OR within a facet, AND across facets
+	Categories    []string // OR within a facet, AND across facets; an offer matches by its category or a service of its software
 	Software      []string
 	Registrations []string
 	Languages     []string
@@ -76,6 +79,9 @@ type Query struct {
 	Page          int    // 1-based
 	PerPage       int    // capped by the caller
 	Seed          string // tie rotation seed; stable within a day
+	// Prefix: the last word is being typed and matches as a prefix too
+	// (an interactive search). A submitted query is made of whole words.
+	Prefix bool
 }
 
 // Hit is one result.

@@ -337,6 +337,7 @@ func hosterFields(hi *hosterInfo) Document {
 	if d.HosterStatus == "" {
 		d.HosterStatus = catalog.HosterActive
 	}
+	d.HosterSource = h.Source
 	if d.Region == "" && d.Departement != "" {
 		if _, region, ok := gazetteer.Departement(d.Departement); ok {
 			d.Region = region

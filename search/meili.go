@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -130,8 +131,19 @@ func (m *Meili) wait(ctx context.Context, op string, ti *meilisearch.TaskInfo, e
 func rotField(slot int) string { return "rot" + strconv.Itoa(slot) }
 
 // rankingRules: see rank.go. The "sort" rule carries the distance and the
-// rotation, so the rules after it only order exact duplicates.
+// rotation, so the rules after it only order exact duplicates. Tiers
+// (relevance.go) are not a rule: each tier is a query of its own (Search).
 var rankingRules = []string{"demote:asc", "words", "typo", "sort", "proximity", "attribute", "exactness"}
+
+// searchable are the searched fields, by weight (relevance.go); the
+// offer's summary and name are searched in forms of their own
+// (summary_text without negated mentions, offer_name empty for a hoster).
+var searchable = []string{"offer_name", "software", "category_text", "summary_text", "hoster_name",
+	"commune", "departement_name", "region", "postal_code"}
+
+// searchableNoHoster is searchable without the hoster's name, for a query
+// of service words only.
+var searchableNoHoster = slices.DeleteFunc(slices.Clone(searchable), func(a string) bool { return a == "hoster_name" })
 
 func meiliSettings() *meilisearch.Settings {
 	sortable := []string{"_geo"}
@@ -139,12 +151,11 @@ func meiliSettings() *meilisearch.Settings {
 		sortable = append(sortable, rotField(i))
 	}
 	return &meilisearch.Settings{
-		RankingRules: rankingRules,
-		SearchableAttributes: []string{"name", "software", "category_text", "summary", "hoster_name",
-			"commune", "departement_name", "region", "postal_code"},
+		RankingRules:         rankingRules,
+		SearchableAttributes: searchable,
 		FilterableAttributes: []string{"_geo", "kind", "category", "software", "registration", "load",
 			"audience", "status", "hoster_status", "departement", "region", "languages",
-			"area_departements", "radius_step"},
+			"area_departements", "radius_step", "services", "software_key"},
 		SortableAttributes: sortable,
 		StopWords:          stopWords,
 		Synonyms:           synonymMap(),
@@ -236,6 +247,10 @@ type meiliDoc struct {
 	Document
 	Geo             *meiliGeo `json:"_geo,omitempty"`
 	CategoryText    string    `json:"category_text,omitempty"`
+	OfferName       string    `json:"offer_name,omitempty"`
+	SummaryText     string    `json:"summary_text,omitempty"`
+	Services        []string  `json:"services,omitempty"`
+	SoftwareKey     string    `json:"software_key,omitempty"`
 	DepartementName string    `json:"departement_name,omitempty"`
 	Demote          int       `json:"demote"`
 	RadiusStep      float64   `json:"radius_step,omitempty"`
@@ -251,8 +266,9 @@ type meiliDoc struct {
 
 func toMeili(d Document) meiliDoc {
 	d = normalized(d)
-	md := meiliDoc{Document: d, CategoryText: categoryWords(d.Category), DepartementName: departementName(d.Departement),
-		Demote: demote(&d), RadiusStep: radiusStep(d.AreaRadiusKm)}
+	md := meiliDoc{Document: d, CategoryText: serviceText(&d), DepartementName: departementName(d.Departement),
+		Demote: demote(&d), RadiusStep: radiusStep(d.AreaRadiusKm), OfferName: offerName(&d),
+		SummaryText: withoutNegated(d.Summary), Services: servicesOf(&d), SoftwareKey: softwareKey(d.Software)}
 	if hasCoords(&d) {
 		md.Geo = &meiliGeo{Lat: *d.Lat, Lng: *d.Lon}
 	}
@@ -389,7 +405,7 @@ func meiliFilter(q Query) string {
 		field  string
 		values []string
 	}{
-		{"category", q.Categories}, {"software", q.Software}, {"registration", q.Registrations},
+		{"services", q.Categories}, {"software", q.Software}, {"registration", q.Registrations},
 		{"languages", q.Languages}, {"departement", q.Departements},
 	} {
 		if len(f.values) > 0 {
@@ -412,8 +428,39 @@ func meiliFilter(q Query) string {
 	return strings.Join(parts, " AND ")
 }
 
-// meiliRequest builds the search request of q; the benchmarks send the same
-// request to measure Meilisearch alone.
+// tierFilter is the filter of the first tier of units (relevance.go), ""
+// when no unit names a service or a software.
+func tierFilter(units []planUnit) string {
+	var conds []string
+	for i := range units {
+		u := &units[i]
+		if !u.names() {
+			continue
+		}
+		var or []string
+		if len(u.cats) > 0 {
+			or = append(or, inFilter("services", u.cats))
+		}
+		if len(u.sw) > 0 {
+			or = append(or, inFilter("software_key", u.sw))
+		}
+		conds = append(conds, "("+strings.Join(or, " OR ")+")")
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// meiliText is the text Meilisearch receives: a trailing blank ends the
+// last word, so that it is not matched as a prefix unless q.Prefix.
+func meiliText(q Query) string {
+	t := strings.TrimLeftFunc(q.Text, unicode.IsSpace)
+	if !q.Prefix && strings.TrimSpace(t) != "" && !strings.HasSuffix(t, " ") {
+		t += " "
+	}
+	return t
+}
+
+// meiliRequest builds the search request of q, all tiers together; the
+// benchmarks send the same request to measure Meilisearch alone.
 func meiliRequest(q Query) *meilisearch.SearchRequest {
 	offset, size := pageWindow(q)
 	var sort []string
@@ -425,16 +472,24 @@ func meiliRequest(q Query) *meilisearch.SearchRequest {
 	// Page mode (not offset/limit) makes Meilisearch count every match
 	// instead of estimating, so Total agrees with the embedded engine.
 	per := int64(size)
-	return &meilisearch.SearchRequest{
-		Query:            strings.TrimLeftFunc(q.Text, unicode.IsSpace), // a trailing blank ends the last word
+	req := &meilisearch.SearchRequest{
+		Query:            meiliText(q),
 		Page:             int64(offset/size) + 1,
 		HitsPerPage:      &per,
 		Filter:           meiliFilter(q),
-		Facets:           facetNames,
+		Facets:           meiliFacets,
 		Sort:             sort,
 		MatchingStrategy: meilisearch.All,
 	}
+	if serviceOnly(planText(q.Text)) {
+		req.AttributesToSearchOn = searchableNoHoster
+	}
+	return req
 }
+
+// meiliFacets are the facets asked of Meilisearch: facetNames, with
+// "services" for "service".
+var meiliFacets = []string{"category", "software", "registration", "departement", "services"}
 
 type meiliResponse struct {
 	Hits               []Document                `json:"hits"`
@@ -443,46 +498,111 @@ type meiliResponse struct {
 	FacetDistribution  map[string]map[string]int `json:"facetDistribution"`
 }
 
-// Search implements Index.
+// Search implements Index. A query whose words name a service or a
+// software is two queries, one per tier (relevance.go): the first tier's
+// hits, then the second's, as one list.
 func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
 	if err := m.ensure(ctx); err != nil {
 		return Result{}, err
 	}
 	req := meiliRequest(q)
-	key := facetKey(req.Query, req.Filter.(string))
+	tier := tierFilter(planText(q.Text))
+	if tier == "" {
+		hits, total, facets, err := m.run(ctx, req)
+		if err != nil {
+			return Result{}, err
+		}
+		return m.result(q, hits, total, facets), nil
+	}
+	base := req.Filter.(string)
+	first, second := *req, *req
+	first.Filter = base + " AND (" + tier + ")"
+	second.Filter = base + " AND NOT (" + tier + ")"
+	offset, size := pageWindow(q)
+	hits, total0, facets, err := m.run(ctx, &first)
+	if err != nil {
+		return Result{}, err
+	}
+	// The second tier's first page gives its count and facets, and on the
+	// first page the hits that follow the first tier's.
+	second.Page = 1
+	more, total1, facets1, err := m.run(ctx, &second)
+	if err != nil {
+		return Result{}, err
+	}
+	if need := size - len(hits); need > 0 && total1 > 0 && offset+len(hits) < maxResults {
+		skip := max(0, offset-total0)
+		if skip > 0 || len(more) < min(need, total1) {
+			rest := second
+			rest.Page, rest.HitsPerPage, rest.Offset, rest.Limit = 0, nil, int64(skip), int64(need)
+			rest.Facets = nil
+			more, _, _, err = m.run(ctx, &rest)
+			if err != nil {
+				return Result{}, err
+			}
+		}
+		hits = append(hits, more[:min(need, len(more))]...)
+	}
+	for name, values := range facets1 {
+		if facets[name] == nil {
+			facets[name] = map[string]int{}
+		}
+		for v, n := range values {
+			facets[name][v] += n
+		}
+	}
+	return m.result(q, hits, total0+total1, facets), nil
+}
+
+func (m *Meili) result(q Query, hits []Document, total int, facets map[string]map[string]int) Result {
+	out := Result{Total: total, Facets: facets, Hits: make([]Hit, 0, len(hits))}
+	for _, d := range hits {
+		out.Hits = append(out.Hits, Hit{Document: d, DistanceKm: distance(q.Near, &d)})
+	}
+	return out
+}
+
+// run sends one request; facet counts come from the cache when they are
+// there (and are then not asked of Meilisearch).
+func (m *Meili) run(ctx context.Context, req *meilisearch.SearchRequest) ([]Document, int, map[string]map[string]int, error) {
+	filter, _ := req.Filter.(string)
+	key := facetKey(req.Query+"\x00"+strings.Join(req.AttributesToSearchOn, ","), filter)
+	wantFacets := req.Facets != nil
 	facets, gen, cached := m.facets.get(key)
-	if cached {
-		req.Facets = nil
+	if cached || !wantFacets {
+		r := *req
+		r.Facets = nil
+		req = &r
 	}
 	raw, err := m.index.SearchRawWithContext(ctx, req.Query, req)
 	if err != nil {
-		return Result{}, m.wrap("search", err)
+		return nil, 0, nil, m.wrap("search", err)
 	}
 	var r meiliResponse
 	if err := json.Unmarshal(*raw, &r); err != nil {
-		return Result{}, fmt.Errorf("search: meilisearch search: decode: %w", err)
+		return nil, 0, nil, fmt.Errorf("search: meilisearch search: decode: %w", err)
 	}
-	out := Result{Total: r.EstimatedTotalHits, Facets: emptyFacets(), Hits: make([]Hit, 0, len(r.Hits))}
+	total := r.EstimatedTotalHits
 	if r.TotalHits != nil {
-		out.Total = *r.TotalHits
+		total = *r.TotalHits
 	}
-	for _, d := range r.Hits {
-		out.Hits = append(out.Hits, Hit{Document: d, DistanceKm: distance(q.Near, &d)})
+	if cached || !wantFacets {
+		return r.Hits, total, facets, nil
 	}
-	if cached {
-		out.Facets = facets
-		return out, nil
-	}
+	facets = emptyFacets()
 	for name, values := range r.FacetDistribution {
-		if _, ok := out.Facets[name]; !ok {
+		if name == "services" {
+			name = "service"
+		}
+		if _, ok := facets[name]; !ok {
 			continue
 		}
 		for v, n := range values {
-			out.Facets[name][v] = n
+			facets[name][v] = n
 		}
 	}
-	m.facets.put(key, gen, out.Facets)
-	return out, nil
+	m.facets.put(key, gen, facets)
+	return r.Hits, total, facets, nil
 }
 
 var _ Index = (*Meili)(nil)

@@ -142,7 +142,9 @@ func departementName(code string) string {
 }
 
 // facetNames lists the facets every Result carries.
-var facetNames = []string{"category", "software", "registration", "departement"}
+// "service" counts what offers are (servicesOf): an offer of Nextcloud
+// counts for cloud and for calendar.
+var facetNames = []string{"category", "software", "registration", "departement", "service"}
 
 func emptyFacets() map[string]map[string]int {
 	f := make(map[string]map[string]int, len(facetNames))

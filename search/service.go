@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,13 @@ type Response struct {
 	Page    int                       `json:"page"`
 	PerPage int                       `json:"per_page"`
 	Query   *ResolvedPlace            `json:"query"` // nil without near
-	Backend string                    `json:"-"`
+	// Ignored are the words of q left out because, with them, nothing
+	// matched (the least useful first: see Service.Search).
+	Ignored []string `json:"ignored_words,omitempty"`
+	// Implied are the filters read from the words of q ("sans compte":
+	// registration none), which were removed from the text.
+	Implied map[string][]string `json:"implied_filters,omitempty"`
+	Backend string              `json:"-"`
 }
 
 // APIHit is a Document as the API shows it: the offer's fields, its hoster
@@ -75,6 +82,9 @@ type APIHoster struct {
 	Lon             *float64 `json:"lon,omitempty"`
 	MemberSince     string   `json:"member_since,omitempty"`
 	Status          string   `json:"status"`
+	// Source: "portee" (a node, signed) or the file format an unsigned
+	// record was imported from ("chatonsinfos", "librehosters").
+	Source string `json:"source,omitempty"`
 }
 
 // ResolvedPlace is the place a query's near= was understood as.
@@ -87,6 +97,10 @@ type ResolvedPlace struct {
 	Departement string  `json:"departement,omitempty"`
 	Lat         float64 `json:"lat"`
 	Lon         float64 `json:"lon"`
+	// Name is the département's or region's name for those kinds; In is
+	// how French says "in" it ("en Loire-Atlantique", "dans le Finistère").
+	Name string `json:"name,omitempty"`
+	In   string `json:"in,omitempty"`
 }
 
 // ParamError is a bad query parameter: HTTP 400 with
@@ -159,6 +173,8 @@ func Seed(t time.Time) string { return t.UTC().Format("2006-01-02") }
 func (s *Service) Parse(r Request) (Query, *ResolvedPlace, error) {
 	q := Query{Page: 1, PerPage: DefaultPerPage, Seed: Seed(s.now())}
 	q.Text = cleanText(r.Q)
+	text, noAccount := accessFilter(q.Text)
+	q.Text = text
 	var err error
 	if q.Page, err = intParam("page", r.Page, 1, 1, math.MaxInt32); err != nil {
 		return Query{}, nil, err
@@ -229,13 +245,33 @@ func (s *Service) Parse(r Request) (Query, *ResolvedPlace, error) {
 			q.Near = &Point{Lat: p.Lat, Lon: p.Lon}
 			q.NearDep = p.Departement
 			place = &ResolvedPlace{Input: near, Label: p.Label, Kind: p.Kind, Commune: p.Commune,
-				PostalCode: p.PostalCode, Departement: p.Departement, Lat: p.Lat, Lon: p.Lon}
+				PostalCode: p.PostalCode, Departement: p.Departement, Lat: p.Lat, Lon: p.Lon, In: gazetteer.InFrench(p)}
+			switch p.Kind {
+			case gazetteer.KindDepartement:
+				place.Name = p.DepartementName
+			case gazetteer.KindRegion:
+				place.Name = p.Region
+			}
 		}
 	}
 	if q.RadiusKm > 0 && q.Near == nil {
 		return Query{}, nil, &ParamError{"radius_km", "nécessite near / needs near"}
 	}
+	// "sans compte" is the filter registration=none, unless the request
+	// already filters registration otherwise.
+	if noAccount && len(q.Registrations) == 0 {
+		q.Registrations = []string{catalog.RegistrationNone}
+	}
 	return q, place, nil
+}
+
+// impliedFilters reports the filters Parse read from the text of r.
+func impliedFilters(r Request, q Query) map[string][]string {
+	if _, ok := accessFilter(cleanText(r.Q)); ok && strings.TrimSpace(r.Registration) == "" &&
+		slices.Equal(q.Registrations, []string{catalog.RegistrationNone}) {
+		return map[string][]string{"registration": {catalog.RegistrationNone}}
+	}
+	return nil
 }
 
 // Search answers an API request.
@@ -244,12 +280,13 @@ func (s *Service) Search(ctx context.Context, r Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.idx.Search(ctx, q)
+	res, ignored, err := s.searchWords(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	out := &Response{Hits: make([]APIHit, 0, len(res.Hits)), Facets: res.Facets, Total: res.Total,
-		Page: q.Page, PerPage: q.PerPage, Query: place, Backend: s.idx.Name()}
+		Page: q.Page, PerPage: q.PerPage, Query: place, Backend: s.idx.Name(), Ignored: ignored,
+		Implied: impliedFilters(r, q)}
 	if out.Facets == nil {
 		out.Facets = emptyFacets()
 	}
@@ -257,6 +294,84 @@ func (s *Service) Search(ctx context.Context, r Request) (*Response, error) {
 		out.Hits = append(out.Hits, apiHit(h))
 	}
 	return out, nil
+}
+
+// searchWords asks the index; when the words together match nothing, it
+// drops the least useful ones, as Meilisearch's "last" matching strategy
+// does but in an order that keeps what a person asked for, and returns
+// the words dropped:
+//  1. the words that match nothing by themselves (with the filters);
+//  2. the words that name no service nor software ("gratuit",
+//     "associatif" in "hébergement nextcloud associatif");
+//  3. then words from the end, one at a time.
+//
+// Both backends go through it, so they drop the same words.
+func (s *Service) searchWords(ctx context.Context, q Query) (Result, []string, error) {
+	res, err := s.idx.Search(ctx, q)
+	if err != nil || res.Total > 0 {
+		return res, nil, err
+	}
+	units := planText(q.Text)
+	if len(units) < 2 {
+		return res, nil, nil
+	}
+	try := func(keep []bool) (Result, []string, bool, error) {
+		var kept, dropped []string
+		for i := range units {
+			w := q.Text[units[i].start:units[i].end]
+			if keep[i] {
+				kept = append(kept, w)
+			} else {
+				dropped = append(dropped, w)
+			}
+		}
+		if len(kept) == 0 || len(dropped) == 0 {
+			return Result{}, nil, false, nil
+		}
+		sub := q
+		sub.Text = strings.Join(kept, " ")
+		r, err := s.idx.Search(ctx, sub)
+		return r, dropped, err == nil && r.Total > 0, err
+	}
+	keep := make([]bool, len(units))
+	alive := 0
+	for i := range units {
+		one := q
+		one.Text, one.Page, one.PerPage = q.Text[units[i].start:units[i].end], 1, 1
+		r, err := s.idx.Search(ctx, one)
+		if err != nil {
+			return Result{}, nil, err
+		}
+		keep[i] = r.Total > 0
+		if keep[i] {
+			alive++
+		}
+	}
+	if alive == 0 {
+		return res, nil, nil
+	}
+	if r, dropped, ok, err := try(keep); err != nil || ok {
+		return r, dropped, err
+	}
+	named := slices.Clone(keep)
+	for i := range units {
+		named[i] = named[i] && units[i].names()
+	}
+	if r, dropped, ok, err := try(named); err != nil || ok {
+		return r, dropped, err
+	}
+	for n := len(units) - 1; n >= 1; n-- {
+		last := slices.Clone(keep)
+		for i := range last {
+			if i >= n {
+				last[i] = false
+			}
+		}
+		if r, dropped, ok, err := try(last); err != nil || ok {
+			return r, dropped, err
+		}
+	}
+	return res, nil, nil
 }
 
 func apiHit(h Hit) APIHit {
@@ -270,7 +385,7 @@ func apiHit(h Hit) APIHit {
 		Hoster: APIHoster{ID: d.HosterID, Actor: d.HosterActor, Acct: d.HosterAcct, Name: d.HosterName,
 			Summary: d.HosterSummary, Commune: d.Commune, PostalCode: d.PostalCode, Departement: d.Departement,
 			DepartementName: departementName(d.Departement), Region: d.Region, Lat: d.Lat, Lon: d.Lon,
-			MemberSince: d.MemberSince, Status: d.HosterStatus},
+			MemberSince: d.MemberSince, Status: d.HosterStatus, Source: d.HosterSource},
 	}
 }
 

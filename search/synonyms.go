@@ -13,84 +13,104 @@ import "strings"
 // name finds only itself: someone who types "jitsi" wants Jitsi first, not
 // every video-conference tool ranked the same.
 type synonymGroup struct {
+	Category string // catalog.Categories: the service these words ask for
 	Words    []string
 	Software []string
 }
 
 var synonymGroups = []synonymGroup{
 	{ // video-call
+		Category: "video-call",
 		Words:    []string{"visio", "visioconférence", "vidéoconférence", "visioconf", "video call", "videocall", "video conference", "videoconferencing", "appel vidéo"},
 		Software: []string{"jitsi", "jitsi meet", "bigbluebutton", "bbb"},
 	},
 	{ // cloud
+		Category: "cloud",
 		Words:    []string{"cloud", "drive", "stockage", "stockage en ligne", "cloud storage", "file storage", "synchronisation"},
 		Software: []string{"nextcloud", "seafile", "owncloud"},
 	},
 	{ // pad
+		Category: "pad",
 		Words:    []string{"pad", "pads", "écriture collaborative", "collaborative writing", "collaborative editor", "bloc-notes"},
 		Software: []string{"etherpad", "cryptpad", "hedgedoc"},
 	},
 	{ // poll
+		Category: "poll",
 		Words:    []string{"sondage", "sondages", "poll", "polls", "doodle", "scheduling poll"},
 		Software: []string{"framadate", "opensondage", "rallly"},
 	},
 	{ // mail
-		Words:    []string{"courriel", "mail", "email", "e-mail", "messagerie", "boîte mail", "mél", "mailbox"},
+		Category: "mail",
+		Words:    []string{"courriel", "mail", "email", "e-mail", "boîte mail", "mél", "mailbox", "messagerie électronique", "adresse mail"},
 		Software: []string{"roundcube", "sogo", "postfix", "dovecot"},
 	},
 	{ // microblog
+		Category: "microblog",
 		Words:    []string{"réseau social", "social network", "microblog", "microblogging", "fediverse"},
 		Software: []string{"mastodon", "gotosocial", "pleroma", "akkoma", "misskey"},
 	},
 	{ // video
+		Category: "video",
 		Words:    []string{"hébergement vidéo", "video hosting", "youtube", "plateforme vidéo"},
 		Software: []string{"peertube"},
 	},
 	{ // file-sharing
+		Category: "file-sharing",
 		Words:    []string{"partage fichiers", "file sharing", "file transfer", "transfert fichiers", "wetransfer"},
 		Software: []string{"lufi", "psitransfer", "jirafeau"},
 	},
 	{ // link-shortener
+		Category: "link-shortener",
 		Words:    []string{"raccourcisseur", "link shortener", "url shortener", "lien court", "liens courts"},
 		Software: []string{"lstu", "polr", "yourls"},
 	},
 	{ // chat
+		Category: "chat",
 		Words:    []string{"tchat", "chat", "messagerie instantanée", "instant messaging", "discussion"},
 		Software: []string{"matrix", "element", "xmpp", "jabber", "mattermost", "zulip"},
 	},
 	{ // calendar
+		Category: "calendar",
 		Words:    []string{"agenda", "calendrier", "calendar", "caldav"},
 		Software: []string{"radicale", "baïkal"},
 	},
 	{ // forum
+		Category: "forum",
 		Words:    []string{"forum", "forums"},
 		Software: []string{"discourse", "flarum"},
 	},
 	{ // wiki
+		Category: "wiki",
 		Words:    []string{"wiki", "base de connaissances", "knowledge base"},
 		Software: []string{"dokuwiki", "mediawiki", "bookstack"},
 	},
 	{ // pastebin
+		Category: "pastebin",
 		Words:    []string{"pastebin", "paste", "partage texte"},
 		Software: []string{"privatebin", "zerobin"},
 	},
 	{ // office
+		Category: "office",
 		Words:    []string{"bureautique", "suite bureautique", "office suite", "tableur", "spreadsheet", "traitement texte", "word processor"},
 		Software: []string{"collabora", "collabora online", "onlyoffice"},
 	},
 	{ // forms
+		Category: "forms",
 		Words:    []string{"formulaire", "formulaires", "forms", "questionnaire", "survey", "enquête"},
 		Software: []string{"framaforms", "yakforms", "limesurvey"},
 	},
 	{ // project
+		Category: "project",
 		Words:    []string{"gestion projet", "project management", "kanban", "tâches", "tasks", "todo"},
 		Software: []string{"kanboard", "wekan", "vikunja", "taiga"},
 	},
 	{ // web-hosting
+		Category: "web-hosting",
 		Words:    []string{"hébergement web", "web hosting", "site web", "website", "blog", "site internet"},
 		Software: []string{"wordpress", "grav"},
 	},
 	{ // maps
+		Category: "maps",
 		Words:    []string{"carte", "cartes", "cartographie", "maps", "map"},
 		Software: []string{"umap", "openstreetmap"},
 	},
@@ -135,10 +155,28 @@ var stopWords = []string{
 	"ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y",
 }
 
+// oneWay are words that ask for one service but also appear in the name of
+// another, so they lead to the first without the first's words leading
+// back to them: "messagerie" alone is e-mail in everyday French, while
+// "messagerie instantanée" (a phrase of the chat group) is chat. Were
+// "messagerie" a synonym of "mail", "mail" would find every instant
+// messaging offer.
+var oneWay = map[string]string{ // word → category whose group it joins one way
+	"messagerie": "mail",
+}
+
 // synonymMap is the table as Meilisearch wants it: every word of a group
-// maps to the other words and to the software; software maps to nothing.
+// maps to the other words and to the software; software maps to nothing;
+// a oneWay word maps to its group without being mapped to.
 func synonymMap() map[string][]string {
 	out := make(map[string][]string)
+	for w, cat := range oneWay {
+		for _, g := range synonymGroups {
+			if g.Category == cat {
+				out[w] = append(append(out[w], g.Words...), g.Software...)
+			}
+		}
+	}
 	for _, g := range synonymGroups {
 		for _, w := range g.Words {
 			var to []string

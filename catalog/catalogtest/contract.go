@@ -33,6 +33,8 @@ func RunContract(t *testing.T, open func(t *testing.T) *catalog.Store) {
 		{"OfferOfAnotherHoster", testOfferOfAnotherHoster},
 		{"SoftDeleteAndRevive", testSoftDeleteAndRevive},
 		{"DeleteHosterOffersExcept", testDeleteHosterOffersExcept},
+		{"FutureDatesDoNotPin", testFutureDatesDoNotPin},
+		{"WriteCheck", testWriteCheck},
 		{"ListOffers", testListOffers},
 		{"EachOfferPages", testEachOffer},
 		{"Declarations", testDeclarations},
@@ -573,7 +575,7 @@ func testDeleteHosterOffersExcept(t *testing.T, s *catalog.Store) {
 	b := mustOffer(t, s, h, "b-pad", "pad")
 	c := mustOffer(t, s, h, "c-poll", "poll")
 	newer := SampleOffer(h, "d-new", "chat")
-	newer.Updated = time.Now().Add(time.Hour)
+	newer.Updated = time.Now().Add(time.Minute) // ahead, within MaxClockSkew
 	if err := s.UpsertOffer(ctx, newer, catalog.WriteMeta{}); err != nil {
 		t.Fatal(err)
 	}
@@ -602,6 +604,78 @@ func testDeleteHosterOffersExcept(t *testing.T, s *catalog.Store) {
 	}
 	if lastSeq(t, s) != cs[1].Seq {
 		t.Error("empty reconcile appended changes")
+	}
+}
+
+// testFutureDatesDoNotPin: an object dated 2099 once made every later
+// Update and Delete stale, and a reconcile skipped it. Times beyond
+// MaxClockSkew are taken as now, incoming and stored alike.
+func testFutureDatesDoNotPin(t *testing.T, s *catalog.Store) {
+	ctx := ctxT(t)
+	far := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	h := mustHoster(t, s, "futuriste")
+	o := SampleOffer(h, "pad", "pad")
+	o.Updated, o.CreatedAt = far, far
+	if err := s.UpsertOffer(ctx, o, catalog.WriteMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	limit := time.Now().Add(catalog.MaxClockSkew)
+	if o.Updated.After(limit) || o.CreatedAt.After(limit) {
+		t.Errorf("stored updated %v, created %v: beyond now + skew", o.Updated, o.CreatedAt)
+	}
+	later := SampleOffer(h, "pad", "pad")
+	later.Name, later.Updated = "Pad, plus tard", time.Now().Add(time.Second)
+	if err := s.UpsertOffer(ctx, later, catalog.WriteMeta{}); err != nil {
+		t.Fatalf("a later Update after a 2099 one: %v", err)
+	}
+	if err := s.DeleteOffer(ctx, o.ObjectID, time.Now().Add(2*time.Second), catalog.WriteMeta{}); err != nil {
+		t.Fatalf("Delete after a 2099 Update: %v", err)
+	}
+
+	// Rows written before the clamp existed do not order writes either.
+	legacy := mustOffer(t, s, h, "cloud", "cloud")
+	pin := func() {
+		t.Helper()
+		if _, err := s.DB().ExecContext(ctx, s.DB().Rebind(`UPDATE offers SET updated_at = ? WHERE object_id = ?`), far, legacy.ObjectID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pin()
+	up := SampleOffer(h, "cloud", "cloud")
+	up.Name, up.Updated = "Cloud, plus tard", time.Now().Add(time.Second)
+	if err := s.UpsertOffer(ctx, up, catalog.WriteMeta{}); err != nil {
+		t.Fatalf("Update of a row stored with 2099: %v", err)
+	}
+	pin()
+	deleted, err := s.DeleteHosterOffersExcept(ctx, h.ID, nil, time.Now(), catalog.WriteMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "reconcile deleted", deleted, []string{legacy.ObjectID})
+
+	h.Updated = far
+	if err := s.UpsertHoster(ctx, h, catalog.WriteMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	h2 := SampleHoster("futuriste", "https://futuriste.example")
+	h2.Name, h2.Updated = "Futuriste, renommé", time.Now().Add(time.Second)
+	if err := s.UpsertHoster(ctx, h2, catalog.WriteMeta{}); err != nil {
+		t.Fatalf("hoster Update after a 2099 one: %v", err)
+	}
+	if h2.Name != "Futuriste, renommé" {
+		t.Errorf("hoster name %q", h2.Name)
+	}
+}
+
+// testWriteCheck: PingWrite passes on a writable catalog and changes nothing.
+func testWriteCheck(t *testing.T, s *catalog.Store) {
+	ctx := ctxT(t)
+	seq := lastSeq(t, s)
+	if err := s.PingWrite(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if lastSeq(t, s) != seq {
+		t.Error("PingWrite appended a change")
 	}
 }
 

@@ -29,6 +29,8 @@ type config struct {
 	HosterFile   string
 	Follow       []string
 	FollowFile   string
+	ChatonsInfos []string
+	Librehosters []string
 	AllowPrivate bool
 	Refresh      time.Duration
 	// ObservatoryBrowser is Chromium for the observatory's browser mode;
@@ -69,6 +71,33 @@ func (s *settings) add(flagName, env, def, help string) *string {
 	v := new(string)
 	st := &setting{flag: flagName, env: env, def: def, help: help, value: v}
 	s.fs.StringVar(v, flagName, "", fmt.Sprintf("%s (env %s, default %q)", help, env, def))
+	s.list = append(s.list, st)
+	return v
+}
+
+// boolFlag is a string setting that the flag package treats as a boolean:
+// "--allow-private-networks" alone means true and leaves the next argument
+// alone (a string flag would take "--listen" as its value), while
+// "--allow-private-networks=false" still works.
+type boolFlag struct{ v *string }
+
+func (b boolFlag) String() string {
+	if b.v == nil {
+		return ""
+	}
+	return *b.v
+}
+
+func (b boolFlag) Set(s string) error { *b.v = s; return nil }
+
+func (b boolFlag) IsBoolFlag() bool { return true }
+
+// addBool is add for a boolean setting; its value is parsed by the caller
+// so that an invalid environment value is reported like any other.
+func (s *settings) addBool(flagName, env, def, help string) *string {
+	v := new(string)
+	st := &setting{flag: flagName, env: env, def: def, help: help, value: v}
+	s.fs.Var(boolFlag{v}, flagName, fmt.Sprintf("%s (env %s, default %q)", help, env, def))
 	s.list = append(s.list, st)
 	return v
 }
@@ -120,12 +149,13 @@ func parseConfig(role string, args []string, stderr io.Writer) (*config, []strin
 	hoster := s.add("hoster-file", "PORTEE_HOSTER_FILE", "hoster.yaml", "node: the hoster file")
 	follow := s.add("follow", "PORTEE_FOLLOW", "", "directory: nodes to follow, comma-separated user@host or actor URLs")
 	followFile := s.add("follow-file", "PORTEE_FOLLOW_FILE", "", "directory: file with one node per line")
-	allow := s.add("allow-private-networks", "PORTEE_ALLOW_PRIVATE_NETWORKS", "false", "allow requests to private and loopback addresses")
+	allow := s.addBool("allow-private-networks", "PORTEE_ALLOW_PRIVATE_NETWORKS", "false", "allow requests to private and loopback addresses")
 	refresh := s.add("refresh", "PORTEE_REFRESH_INTERVAL", "6h", "directory: how often each node is re-fetched")
 	obsBrowser := s.add("observatory-browser", "PORTEE_OBSERVATORY_BROWSER", "", "directory: Chromium binary for the observatory's browser mode (e.g. /usr/bin/chromium)")
 	obsEvery := s.add("observatory-interval", "PORTEE_OBSERVATORY_INTERVAL", "24h", "directory: how often each hoster's sites are observed (0: never)")
 	level := s.add("log-level", "PORTEE_LOG_LEVEL", "info", "debug, info, warn or error")
 	format := s.add("log-format", "PORTEE_LOG_FORMAT", "text", "text or json")
+	imports := s.addImportSources()
 	if err := s.resolve(args); err != nil {
 		return nil, nil, err
 	}
@@ -194,6 +224,9 @@ func parseConfig(role string, args []string, stderr io.Writer) (*config, []strin
 		if err := checkFollowTarget(f); err != nil {
 			return nil, nil, invalid(s.name("follow"), f, err.Error())
 		}
+	}
+	if err := imports.resolve(c); err != nil {
+		return nil, nil, err
 	}
 	if c.DataDir == "" && role != "demo" {
 		return nil, nil, invalid(s.name("data"), "", "must not be empty")

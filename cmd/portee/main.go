@@ -39,7 +39,11 @@ Usage:
   portee directory --follow user@host,…                 follow nodes, index them, serve search
   portee migrate                                        apply database migrations and exit
   portee reindex [--check]                              rebuild (or compare) the search index
+  portee import chatonsinfos|librehosters URL|FILE [--dry-run]
+                                                        read ChatonsInfos / Librehosters files into the catalog
   portee healthcheck [--url URL]                        exit 0 when /healthz answers ok
+  portee user add|passwd|disable|list                  manage staff accounts (see "portee user")
+  portee charter load [--replace] FILE.yaml             load a charter version (charter list: the versions)
   portee version
 
 Every flag has a PORTEE_* environment variable (see "portee <command> -h");
@@ -71,8 +75,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runMigrate(ctx, rest, stdout, stderr)
 	case "reindex":
 		err = runReindex(ctx, rest, stdout, stderr)
+	case "import":
+		err = runImport(ctx, rest, stdout, stderr)
 	case "healthcheck":
 		err = runHealthcheck(ctx, rest, stdout, stderr)
+	case "user":
+		err = runUser(ctx, rest, stdout, stderr)
+	case "charter":
+		err = runCharter(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "portee %s\n", appVersion())
 	case "help", "-h", "--help":

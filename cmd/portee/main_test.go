@@ -86,3 +86,26 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("exit %d, out %q", code, out)
 	}
 }
+
+// TestAllowPrivateNetworksAloneKeepsNextFlag: the boolean flag given
+// without a value means true and does not swallow the flag after it.
+func TestAllowPrivateNetworksAloneKeepsNextFlag(t *testing.T) {
+	t.Setenv("PORTEE_ALLOW_PRIVATE_NETWORKS", "")
+	var errb bytes.Buffer
+	c, rest, err := parseConfig("directory", []string{"--allow-private-networks", "--listen", "127.0.0.1:9120"}, &errb)
+	if err != nil {
+		t.Fatalf("parse: %v (%s)", err, errb.String())
+	}
+	if !c.AllowPrivate || c.Listen != "127.0.0.1:9120" || len(rest) != 0 {
+		t.Errorf("AllowPrivate %v, Listen %q, rest %q; want true, 127.0.0.1:9120, none", c.AllowPrivate, c.Listen, rest)
+	}
+	for arg, want := range map[string]bool{"--allow-private-networks=false": false, "--allow-private-networks=true": true} {
+		c, _, err := parseConfig("directory", []string{arg}, &errb)
+		if err != nil || c.AllowPrivate != want {
+			t.Errorf("%s: AllowPrivate %v, err %v; want %v", arg, c != nil && c.AllowPrivate, err, want)
+		}
+	}
+	if _, _, err := parseConfig("directory", []string{"--allow-private-networks=perhaps"}, &errb); err == nil {
+		t.Error("--allow-private-networks=perhaps accepted")
+	}
+}

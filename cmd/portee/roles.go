@@ -20,7 +20,7 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	log := newLogger(c, stderr)
-	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+	if err := prepareDataDir(c.DataDir, c.DatabaseURL == "", log); err != nil {
 		return err
 	}
 	n, err := app.StartNode(ctx, app.NodeOptions{
@@ -50,13 +50,14 @@ func runDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	log := newLogger(c, stderr)
-	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+	if err := prepareDataDir(c.DataDir, c.DatabaseURL == "", log); err != nil {
 		return err
 	}
 	d, err := app.StartDirectory(ctx, app.DirectoryOptions{
 		Listen: c.Listen, BaseURL: c.BaseURL, DSN: c.dsn(), DataDir: c.DataDir,
 		MeiliURL: c.MeiliURL, MeiliKey: c.MeiliKey, MeiliIndex: c.MeiliIndex,
 		Follow: c.Follow, AllowPrivate: c.AllowPrivate, RefreshEvery: c.Refresh,
+		ChatonsInfos: c.ChatonsInfos, Librehosters: c.Librehosters,
 		Logger: log, Version: appVersion(),
 		Observatory: app.ObservatoryOptions{Browser: c.ObservatoryBrowser, Every: c.ObservatoryEvery, Off: c.ObservatoryEvery == 0},
 	})
@@ -87,13 +88,21 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		log.Warn("demo: federation not complete yet", "err", err)
 	}
 	cancel()
+	password, err := d.SeedStaff(ctx, os.Getenv("PORTEE_DEMO_PASSWORD"))
+	if err != nil {
+		d.Close()
+		return err
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nPortée — démo prête / demo ready\n\n  Annuaire / directory : %s/\n", d.DirectoryURL())
 	fmt.Fprintf(&b, "  Recherche / search   : %s/recherche?q=pad&near=44600\n", d.DirectoryURL())
+	fmt.Fprintf(&b, "  Conformité / compliance : %s/conformite (statistiques : %s/statistiques)\n", d.DirectoryURL(), d.DirectoryURL())
 	fmt.Fprintf(&b, "  API                  : %s/api/v1/search?q=pad&near=44600\n\n  Nœuds / nodes :\n", d.DirectoryURL())
 	for _, n := range d.Nodes {
 		fmt.Fprintf(&b, "    %-36s %s\n      fichier / file : %s\n", n.Acct(), n.URL, d.HosterFile(n.Username))
 	}
+	fmt.Fprintf(&b, "\n  Tableau de bord / dashboard : %s/tableau-de-bord\n    %s (admin), %s (audit)\n    mot de passe / password : %s\n", d.DirectoryURL(), demo.AdminEmail, demo.AuditorEmail, password)
+	fmt.Fprintf(&b, "\n  ChatonsInfos importé / imported : %s\n", d.ChatonsInfos.FederationURL())
 	fmt.Fprintf(&b, "\n  Données / data : %s\n  Modifiez un fichier hébergeur : l'annuaire suit en moins de 2 s. Ctrl-C pour arrêter.\n", d.DataDir)
 	fmt.Fprint(stdout, b.String())
 
@@ -117,8 +126,10 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
-		return err
+	if c.DatabaseURL == "" {
+		if err := prepareDataDir(c.DataDir, true, newLogger(c, stderr)); err != nil {
+			return err
+		}
 	}
 	s, err := app.OpenStore(ctx, c.dsn())
 	if err != nil {

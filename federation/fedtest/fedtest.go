@@ -125,6 +125,8 @@ type Server struct {
 	fetches    []Fetch
 	changed    chan struct{}
 	asyncErrs  []string
+	problems   []Problem
+	profiles   map[string]*Profile // remote accounts read by Lookup
 	bg         sync.WaitGroup
 }
 
@@ -144,6 +146,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		cfg:      cfg,
 		client:   &http.Client{Timeout: 10 * time.Second},
 		actors:   map[string]*Actor{},
+		profiles: map[string]*Profile{},
 		changed:  make(chan struct{}),
 	}
 	mux := http.NewServeMux()
@@ -489,8 +492,15 @@ func (s *Server) serveInbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Verified = true
+	if status, msg := s.refuse(d.Activity); status != 0 {
+		respond(status, msg)
+		return
+	}
 	if target != nil {
 		target.react(d.Activity)
+	}
+	if obj, ok := d.Activity["object"].(map[string]any); ok && d.Activity["type"] == "Update" && idOf(obj) == v.Owner {
+		s.reread(v.Owner)
 	}
 	respond(http.StatusAccepted, "")
 }

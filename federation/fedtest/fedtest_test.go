@@ -3,8 +3,10 @@ package fedtest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -205,4 +207,91 @@ func (f *fakeTB) Helper() {}
 func (f *fakeTB) Fatalf(string, ...any) {
 	f.failed = true
 	panic("fatal")
+}
+
+// TestFakesRefuseLikeTheRealServers: the fake GoToSocial answers 500 where
+// the real one does (an Update of an actor-typed object by someone else,
+// an object type it does not know); the fake Mastodon takes everything
+// and logs what it drops. Both count it as a Problem.
+func TestFakesRefuseLikeTheRealServers(t *testing.T) {
+	ctx := context.Background()
+	for _, sw := range []string{GoToSocial, Mastodon} {
+		t.Run(sw, func(t *testing.T) {
+			home := NewServer(t, WithSoftware(sw))
+			bob := home.AddActor("bob")
+			remote := NewServer(t)
+			mallory := remote.AddActor("mallory")
+			post := func(act map[string]any) int {
+				t.Helper()
+				act["@context"], act["actor"] = ASContext, mallory.ID
+				resp, err := mallory.Post(ctx, bob.Inbox, act)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return resp.StatusCode
+			}
+			offer := map[string]any{"id": mallory.ID + "/offers/pad", "type": "Service", "attributedTo": mallory.ID}
+			decl := map[string]any{"id": mallory.ID + "/charter", "type": "CharterDeclaration", "attributedTo": mallory.ID}
+			note := map[string]any{"id": mallory.ID + "/notes/1", "type": "Note", "attributedTo": mallory.ID, "content": "<p>x</p>"}
+			self := mallory.Document()
+			want := map[string]int{"service": 500, "declaration": 500, "note": 202, "self": 202}
+			if sw == Mastodon {
+				want = map[string]int{"service": 202, "declaration": 202, "note": 202, "self": 202}
+			}
+			got := map[string]int{
+				"service":     post(map[string]any{"id": mallory.ID + "/a/1", "type": "Update", "object": offer}),
+				"declaration": post(map[string]any{"id": mallory.ID + "/a/2", "type": "Update", "object": decl}),
+				"note":        post(map[string]any{"id": mallory.ID + "/a/3", "type": "Create", "object": note}),
+				"self":        post(map[string]any{"id": mallory.ID + "/a/4", "type": "Update", "object": self}),
+			}
+			for k, w := range want {
+				if got[k] != w {
+					t.Errorf("%s: status %d, want %d", k, got[k], w)
+				}
+			}
+			// Mastodon logs the Update of someone else's account; an
+			// Update of a type it does not know it drops without a word.
+			wantProblems := map[string]int{GoToSocial: 2, Mastodon: 1}[sw]
+			if n := len(home.Problems()); n != wantProblems {
+				t.Errorf("%d problems, want %d: %+v", n, wantProblems, home.Problems())
+			}
+		})
+	}
+}
+
+// TestNodeInfoReaders reads a NodeInfo discovery as GoToSocial, Mastodon
+// and Misskey do. Portée's own documents suit all three; the layout Portée
+// served before (2.0 then 2.1, each with its profile type) fails
+// GoToSocial as the real one failed.
+func TestNodeInfoReaders(t *testing.T) {
+	ctx := context.Background()
+	doc := func(context.Context) nodeinfo.Document {
+		return nodeinfo.Portee("1.2.3", nodeinfo.Usage{}, map[string]any{"role": "node"})
+	}
+	mux := http.NewServeMux()
+	ours := httptest.NewServer(mux)
+	defer ours.Close()
+	nodeinfo.Register(mux, ours.URL, doc)
+	old := http.NewServeMux()
+	oldSrv := httptest.NewServer(old)
+	defer oldSrv.Close()
+	old.HandleFunc("/.well-known/nodeinfo", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"links":[{"rel":%q,"href":%q},{"rel":%q,"href":%q}]}`,
+			nodeinfo.Schema20, oldSrv.URL+"/nodeinfo/2.0", nodeinfo.Schema21, oldSrv.URL+"/nodeinfo/2.1")
+	})
+	old.HandleFunc("/nodeinfo/{v}", func(w http.ResponseWriter, r *http.Request) {
+		v := r.PathValue("v")
+		w.Header().Set("Content-Type", `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/`+v+`#"`)
+		_ = json.NewEncoder(w).Encode(doc(ctx))
+	})
+	for _, reader := range []string{GoToSocial, Mastodon, Misskey} {
+		name, version, err := ReadNodeInfo(ctx, http.DefaultClient, reader, ours.URL)
+		if err != nil || name != "portee" || version != "1.2.3" {
+			t.Errorf("%s reading Portée: %q %q, %v", reader, name, version, err)
+		}
+	}
+	if _, _, err := ReadNodeInfo(ctx, http.DefaultClient, GoToSocial, oldSrv.URL); err == nil || !strings.Contains(err.Error(), "non nodeinfo schema 2.0 response") {
+		t.Errorf("GoToSocial reading the old layout: %v, want non nodeinfo schema 2.0 response", err)
+	}
 }

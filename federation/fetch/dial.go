@@ -20,6 +20,17 @@ var blocked = []netip.Prefix{
 	netip.MustParsePrefix("2001:db8::/32"),   // documentation
 	netip.MustParsePrefix("fec0::/10"),       // deprecated site-local
 	netip.MustParsePrefix("100::/64"),        // discard-only
+	// The rest of the IANA special-purpose registries (RFC 6890 and later)
+	// whose entries are not globally reachable, or embed an address that a
+	// translator would reach on our behalf.
+	netip.MustParsePrefix("192.88.99.0/24"),  // deprecated 6to4 relay anycast
+	netip.MustParsePrefix("::/96"),           // IPv4-compatible IPv6 (deprecated): ::a9fe:a9fe is 169.254.169.254
+	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated (SIIT)
+	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use IPv4/IPv6 translation
+	netip.MustParsePrefix("100:0:0:1::/64"),  // dummy IPv6 prefix
+	netip.MustParsePrefix("2001::/23"),       // IETF protocol assignments: Teredo, benchmarking, ORCHID
+	netip.MustParsePrefix("3fff::/20"),       // documentation
+	netip.MustParsePrefix("5f00::/16"),       // segment routing SIDs
 }
 
 var (
@@ -29,8 +40,10 @@ var (
 
 // IsPublicAddr tells whether a is an address a remote fediverse server may
 // have: not loopback, private (RFC 1918, ULA fc00::/7), link-local, CGNAT,
-// unspecified, multicast or reserved. IPv4 embedded in IPv6 (mapped, NAT64,
-// 6to4) is judged as the IPv4 address.
+// unspecified, multicast or reserved (the IANA special-purpose ranges that
+// are not globally reachable). IPv4 embedded in IPv6 (mapped, NAT64 64:ff9b::/96,
+// 6to4) is judged as the IPv4 address; the deprecated IPv4-compatible form
+// (::a.b.c.d) and local-use NAT64 (64:ff9b:1::/48) are never public.
 func IsPublicAddr(a netip.Addr) bool {
 	a = a.Unmap()
 	if !a.IsValid() {

@@ -76,7 +76,11 @@ type StatusError struct {
 	URL        string
 	Code       int
 	RetryAfter time.Duration // from Retry-After (seconds or HTTP date); 0 when absent
+	Body       string        // the first ErrorExcerpt bytes of the answer: why the server refused
 }
+
+// ErrorExcerpt is how much of a non-2xx answer StatusError keeps.
+const ErrorExcerpt = 200
 
 func (e *StatusError) Error() string {
 	if e.RetryAfter > 0 {
@@ -264,9 +268,11 @@ func (c *Client) do(ctx context.Context, method, raw string, header http.Header,
 	defer resp.Body.Close()
 	final := resp.Request.URL.String()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, ErrorExcerpt))
 		// Drain a little so the connection can be reused, but never much.
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, &StatusError{URL: final, Code: resp.StatusCode, RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())}
+		return nil, &StatusError{URL: final, Code: resp.StatusCode, RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
+			Body: strings.ToValidUTF8(string(excerpt), "")}
 	}
 	if resp.ContentLength > c.o.MaxBody {
 		return nil, fmt.Errorf("%w: %s announces %d bytes, limit %d", ErrTooLarge, final, resp.ContentLength, c.o.MaxBody)

@@ -84,6 +84,11 @@ func TestIsPublicAddr(t *testing.T) {
 		"64:ff9b::7f00:1": false, "64:ff9b::808:808": true,
 		"2002:7f00:1::": false, "2002:808:808::": true,
 		"192.0.2.1": false, "2001:db8::1": false, "198.18.0.1": false,
+		// IPv4-compatible IPv6 and the special ranges of the IANA registries.
+		"::a9fe:a9fe": false, "::7f00:1": false, "::808:808": false, "::ffff:0:a9fe:a9fe": false,
+		"64:ff9b:1::a9fe:a9fe": false, "64:ff9b:1::808:808": false, "100:0:0:1::1": false,
+		"2001::1": false, "2001:2::1": false, "2001:20::1": false, "3fff::1": false, "5f00::1": false,
+		"192.88.99.1": false, "2606:4700::1111": true, "2001:4860:4860::8888": true,
 	} {
 		if got := IsPublicAddr(netip.MustParseAddr(s)); got != want {
 			t.Errorf("IsPublicAddr(%s) = %v, want %v", s, got, want)

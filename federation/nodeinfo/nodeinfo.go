@@ -24,6 +24,15 @@ const (
 	Path21        = "/nodeinfo/2.1"
 )
 
+// Content types of the documents. GoToSocial refuses a NodeInfo document
+// whose type is neither application/json nor the 2.0 profile ("non nodeinfo
+// schema 2.0 response"), so the 2.1 document is plain JSON: a reader that
+// follows its link, whichever it is, gets a type it accepts.
+const (
+	ContentType20 = `application/json; profile="` + Schema20 + `#"`
+	ContentType21 = "application/json"
+)
+
 // SoftwareName is how Portée names itself.
 const SoftwareName = "portee"
 
@@ -111,18 +120,22 @@ func Handler(baseURL string, doc func(ctx context.Context) Document) http.Handle
 		var body any
 		switch r.URL.Path {
 		case WellKnownPath:
+			// Readers choose differently: Misskey and most crawlers take
+			// the 2.1 link wherever it is, GoToSocial the last link of the
+			// list, Mastodon-family readers the 2.0 one. 2.1 first and
+			// 2.0 last gives each one a document it accepts.
 			w.Header().Set("Content-Type", "application/json")
 			body = struct {
 				Links []Link `json:"links"`
 			}{[]Link{
-				{Rel: Schema20, Href: baseURL + Path20},
 				{Rel: Schema21, Href: baseURL + Path21},
+				{Rel: Schema20, Href: baseURL + Path20},
 			}}
 		case Path20:
-			w.Header().Set("Content-Type", `application/json; profile="`+Schema20+`#"`)
+			w.Header().Set("Content-Type", ContentType20)
 			body = doc(r.Context()).as("2.0")
 		case Path21:
-			w.Header().Set("Content-Type", `application/json; profile="`+Schema21+`#"`)
+			w.Header().Set("Content-Type", ContentType21)
 			body = doc(r.Context()).as("2.1")
 		default:
 			http.NotFound(w, r)

@@ -143,16 +143,17 @@ func TestHandlerServesValidDocuments(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &wk); err != nil {
 		t.Fatal(err)
 	}
-	want := []Link{{Schema20, "http://127.0.0.1:8081/nodeinfo/2.0"}, {Schema21, "http://127.0.0.1:8081/nodeinfo/2.1"}}
+	// 2.0 last: GoToSocial follows the last link.
+	want := []Link{{Schema21, "http://127.0.0.1:8081/nodeinfo/2.1"}, {Schema20, "http://127.0.0.1:8081/nodeinfo/2.0"}}
 	if !slices.Equal(wk.Links, want) {
 		t.Fatalf("links %v, want %v", wk.Links, want)
 	}
-	if href, err := ParseWellKnown(w.Body.Bytes()); err != nil || href != want[1].Href {
+	if href, err := ParseWellKnown(w.Body.Bytes()); err != nil || href != want[0].Href {
 		t.Fatalf("ParseWellKnown = %q, %v", href, err)
 	}
-	for _, c := range []struct{ path, version, schema string }{{Path20, "2.0", Schema20}, {Path21, "2.1", Schema21}} {
+	for _, c := range []struct{ path, version, ct string }{{Path20, "2.0", `application/json; profile="` + Schema20 + `#"`}, {Path21, "2.1", "application/json"}} {
 		w := get(c.path)
-		if ct := w.Header().Get("Content-Type"); ct != `application/json; profile="`+c.schema+`#"` {
+		if ct := w.Header().Get("Content-Type"); ct != c.ct {
 			t.Fatalf("%s: Content-Type %q", c.path, ct)
 		}
 		validateSchema(t, c.version, w.Body.Bytes())

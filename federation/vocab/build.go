@@ -2,6 +2,8 @@ package vocab
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -258,6 +260,7 @@ type actorSetter interface {
 type actorProps struct {
 	objectProps
 	username, inbox, outbox, followers, following, icon string
+	iconType                                            string // media type of icon, when known
 	discoverable                                        bool
 }
 
@@ -308,6 +311,11 @@ func (a actorProps) build(t actorSetter, sharedInbox, pem string) (map[string]an
 		up := streams.NewActivityStreamsUrlProperty()
 		up.AppendIRI(u)
 		img.SetActivityStreamsUrl(up)
+		if a.iconType != "" {
+			mt := streams.NewActivityStreamsMediaTypeProperty()
+			mt.Set(a.iconType)
+			img.SetActivityStreamsMediaType(mt)
+		}
 		ip := streams.NewActivityStreamsIconProperty()
 		ip.AppendActivityStreamsImage(img)
 		t.SetActivityStreamsIcon(ip)
@@ -360,6 +368,10 @@ func hoster(p Paths, h *catalog.Hoster, pem string) ([]byte, error) {
 		followers: p.Followers(h.Username), following: p.Following(h.Username),
 		icon: h.IconURL, discoverable: h.Discoverable,
 	}
+	if a.icon == "" {
+		// A profile without an avatar looks abandoned: the node draws one.
+		a.icon, a.iconType = p.Avatar(h.Username), "image/png"
+	}
 	m, err := a.build(streams.NewActivityStreamsOrganization(), p.SharedInbox(), pem)
 	if err != nil {
 		return nil, err
@@ -388,8 +400,12 @@ func hoster(p Paths, h *catalog.Hoster, pem string) ([]byte, error) {
 		m["location"] = loc
 	}
 
+	m["featured"] = p.Featured(h.Username)
 	m["portee:offers"] = p.Offers(h.Username)
+	m["portee:activities"] = p.Activities(h.Username)
 	m["portee:charterDeclaration"] = p.Declaration(h.Username)
+	m["portee:audits"] = p.Audits(h.Username)
+	m["portee:chatonsInfos"] = p.ChatonsInfos(h.Username)
 	if h.MemberSince != "" {
 		m["portee:memberSince"] = h.MemberSince
 	}
@@ -399,8 +415,18 @@ func hoster(p Paths, h *catalog.Hoster, pem string) ([]byte, error) {
 	if h.OrgType != "" {
 		m["portee:orgType"] = h.OrgType
 	}
-	setTimes(m, h.CreatedAt, h.Updated)
+	setTimes(m, joined(h), h.Updated)
 	return finish(m)
+}
+
+// joined is the actor's "published", which profiles show as the date the
+// account joined: the date the collective admitted the hoster when known,
+// not the day this node's database was created.
+func joined(h *catalog.Hoster) time.Time {
+	if t, err := time.Parse(time.DateOnly, h.MemberSince); err == nil {
+		return t
+	}
+	return h.CreatedAt
 }
 
 // place is the hoster's location: an ActivityStreams Place named
@@ -455,8 +481,10 @@ func place(l catalog.Location) (map[string]any, error) {
 }
 
 // Application builds the instance actor: the directory's actor and every
-// node's fetch signer. Its collections live under Paths.InstanceActor.
-func Application(p Paths, username, name, summary, publicKeyPEM string) ([]byte, error) {
+// node's fetch signer. Its collections live under Paths.InstanceActor; role
+// (RoleDirectory or RoleNode) is published as our term "role", by which a
+// node recognises the directories among its followers.
+func Application(p Paths, username, name, summary, role, publicKeyPEM string) ([]byte, error) {
 	if username == "" || publicKeyPEM == "" {
 		return nil, errors.New("vocab: build application: username and public key are required")
 	}
@@ -472,10 +500,13 @@ func Application(p Paths, username, name, summary, publicKeyPEM string) ([]byte,
 	if err != nil {
 		return nil, fmt.Errorf("vocab: build application %q: %w", username, err)
 	}
+	if role != "" {
+		m["portee:role"] = role
+	}
 	return finish(m)
 }
 
-// Offer builds the Service object of an offer, or its Tombstone once deleted.
+// Offer builds the Offer object of an offer, or its Tombstone once deleted.
 func Offer(p Paths, h *catalog.Hoster, o *catalog.Offer) ([]byte, error) {
 	b, err := offer(p, h, o)
 	if err != nil {
@@ -494,17 +525,20 @@ func offerMap(p Paths, h *catalog.Hoster, o *catalog.Offer) (map[string]any, err
 	}
 	id := offerID(p, h, o)
 	if o.DeletedAt != nil {
-		return tombstone(id, "Service", *o.DeletedAt)
+		return tombstone(id, OfferType, *o.DeletedAt)
 	}
-	svc := streams.NewActivityStreamsService()
-	props := objectProps{id: id, name: o.Name, summaryText: o.Summary, url: o.URL, attributedTo: p.Actor(h.Username)}
-	if err := props.apply(svc); err != nil {
+	// The url is the offer's HTML page, which the node serves on the id
+	// itself to browsers; where to use the service is portee:serviceUrl.
+	obj := streams.NewActivityStreamsObject()
+	props := objectProps{id: id, name: o.Name, summaryText: o.Summary, url: id, attributedTo: p.Actor(h.Username)}
+	if err := props.apply(obj); err != nil {
 		return nil, err
 	}
-	m, err := serialize(svc)
+	m, err := serialize(obj)
 	if err != nil {
 		return nil, err
 	}
+	m["type"] = OfferType
 	m["to"] = []any{Public}
 	m["cc"] = []any{p.Followers(h.Username)}
 	put := func(k, v string) {
@@ -659,53 +693,109 @@ var categoryFR = map[string]string{
 	"other":          "un service",
 }
 
+// What an offer Note announces to a hoster's human followers.
+const (
+	OfferCreated = "created"
+	OfferUpdated = "updated"
+	OfferRenamed = "renamed" // OfferEvent.OldName is the previous name
+	OfferRemoved = "removed"
+)
+
+// OfferEvent is the change an offer Note tells about.
+type OfferEvent struct {
+	Kind    string
+	OldName string
+}
+
 // OfferNote builds the public Note, in French, that tells a hoster's human
-// followers about a new or changed offer. It links the Service object.
-func OfferNote(p Paths, h *catalog.Hoster, o *catalog.Offer, isNew bool, noteID string) ([]byte, error) {
-	m, err := offerNote(p, h, o, isNew, noteID)
+// followers about a new, changed, renamed or removed offer. Its url is an
+// HTML page: the offer's, or the hoster's once the offer is gone.
+func OfferNote(p Paths, h *catalog.Hoster, o *catalog.Offer, ev OfferEvent, noteID string) ([]byte, error) {
+	m, err := offerNote(p, h, o, ev, noteID)
 	if err != nil {
 		return nil, fmt.Errorf("vocab: build note for offer %q: %w", o.Key, err)
 	}
 	return finish(m)
 }
 
-func offerNote(p Paths, h *catalog.Hoster, o *catalog.Offer, isNew bool, noteID string) (map[string]any, error) {
+func hosterName(h *catalog.Hoster) string {
+	if h.Name != "" {
+		return h.Name
+	}
+	return h.Username
+}
+
+// categoryText is a category as a French noun phrase with its article.
+func categoryText(category string) string {
+	if what, ok := categoryFR[category]; ok {
+		return what
+	}
+	return categoryFR["other"]
+}
+
+func serviceLink(u string) string {
+	return `<a href="` + html.EscapeString(u) + `" rel="nofollow noopener" target="_blank">` + html.EscapeString(u) + `</a>`
+}
+
+func offerNote(p Paths, h *catalog.Hoster, o *catalog.Offer, ev OfferEvent, noteID string) (map[string]any, error) {
 	if noteID == "" || o.Key == "" {
 		return nil, errors.New("no note id or offer key")
 	}
-	name := h.Name
-	if name == "" {
-		name = h.Username
-	}
+	name := html.EscapeString(hosterName(h))
+	offerName := "« " + html.EscapeString(o.Name) + " »"
 	var text string
-	if isNew {
-		what, ok := categoryFR[o.Category]
-		if !ok {
-			what = categoryFR["other"]
-		}
-		text = html.EscapeString(name) + " propose désormais " + html.EscapeString(what)
+	link := true
+	switch ev.Kind {
+	case OfferCreated:
+		text = name + " propose désormais " + html.EscapeString(categoryText(o.Category))
 		if o.Software.Name != "" {
 			text += " (" + html.EscapeString(o.Software.Name) + ")"
 		}
-	} else {
-		text = html.EscapeString(name) + " a mis à jour son offre « " + html.EscapeString(o.Name) + " »"
+	case OfferUpdated:
+		text = name + " a mis à jour son offre " + offerName
+	case OfferRenamed:
+		text = name + " a renommé son offre « " + html.EscapeString(ev.OldName) + " » en " + offerName
+	case OfferRemoved:
+		text = name + " ne propose plus son offre " + offerName
+		link = false
+	default:
+		return nil, fmt.Errorf("unknown offer event %q", ev.Kind)
 	}
-	if o.URL != "" {
-		text += ` : <a href="` + html.EscapeString(o.URL) + `" rel="nofollow noopener" target="_blank">` +
-			html.EscapeString(o.URL) + `</a>`
+	if link && o.URL != "" {
+		text += " : " + serviceLink(o.URL)
 	}
 	content := "<p>" + text + "</p>"
 
-	note := streams.NewActivityStreamsNote()
-	service := offerID(p, h, o)
-	props := objectProps{id: p.Note(h.Username, noteID), url: service, attributedTo: p.Actor(h.Username)}
-	if err := props.apply(note); err != nil {
+	page := offerID(p, h, o)
+	if ev.Kind == OfferRemoved {
+		page = p.Actor(h.Username)
+	}
+	published := o.Updated
+	if ev.Kind == OfferRemoved && o.DeletedAt != nil {
+		published = *o.DeletedAt
+	}
+	if published.IsZero() {
+		published = time.Now()
+	}
+	m, err := note(p, h, p.Note(h.Username, noteID), page, content, published)
+	if err != nil {
+		return nil, err
+	}
+	m["portee:offer"] = offerID(p, h, o)
+	return m, nil
+}
+
+// note is a public French Note of the hoster, addressed to its followers.
+func note(p Paths, h *catalog.Hoster, id, page, content string, published time.Time) (map[string]any, error) {
+	n := streams.NewActivityStreamsNote()
+	props := objectProps{id: id, url: page, attributedTo: p.Actor(h.Username)}
+	if err := props.apply(n); err != nil {
 		return nil, err
 	}
 	cp := streams.NewActivityStreamsContentProperty()
 	cp.AppendXMLSchemaString(content)
-	note.SetActivityStreamsContent(cp)
-	m, err := serialize(note)
+	n.SetActivityStreamsContent(cp)
+	m, err := serialize(n)
 	if err != nil {
 		return nil, err
 	}
@@ -713,13 +803,75 @@ func offerNote(p Paths, h *catalog.Hoster, o *catalog.Offer, isNew bool, noteID 
 	m["to"] = []any{Public}
 	m["cc"] = []any{p.Followers(h.Username)}
 	m["tag"] = []any{}
-	m["portee:offer"] = service
-	published := o.Updated
-	if published.IsZero() {
-		published = time.Now()
-	}
 	m["published"] = fmtTime(published)
 	return m, nil
+}
+
+// registrationFR says in French who may use an offer.
+var registrationFR = map[string]string{
+	catalog.RegistrationNone:   "utilisable sans compte",
+	catalog.RegistrationFree:   "inscription libre",
+	catalog.RegistrationMember: "réservé aux membres",
+	catalog.RegistrationClient: "réservé aux clients",
+}
+
+// FeaturedNote builds the Note that describes a current offer on the
+// hoster's profile (its featured collection) and returns it with its id.
+// The id ends with a digest of the text: an edited offer gets a new Note,
+// which Mastodon and GoToSocial fetch when they read the collection again.
+func FeaturedNote(p Paths, h *catalog.Hoster, o *catalog.Offer) ([]byte, string, error) {
+	m, id, err := featuredNote(p, h, o)
+	if err != nil {
+		return nil, "", fmt.Errorf("vocab: build featured note for offer %q: %w", o.Key, err)
+	}
+	b, err := finish(m)
+	return b, id, err
+}
+
+func featuredNote(p Paths, h *catalog.Hoster, o *catalog.Offer) (map[string]any, string, error) {
+	if o.Key == "" {
+		return nil, "", errors.New("no offer key")
+	}
+	first := "<strong>" + html.EscapeString(o.Name) + "</strong> : " + html.EscapeString(categoryText(o.Category))
+	if o.Software.Name != "" {
+		first += " (" + html.EscapeString(o.Software.Name) + ")"
+	}
+	paras := []string{first}
+	if o.Summary != "" {
+		paras = append(paras, html.EscapeString(strings.Join(strings.Fields(o.Summary), " ")))
+	}
+	var facts []string
+	if r, ok := registrationFR[o.Registration]; ok {
+		facts = append(facts, r)
+	}
+	if o.Load == catalog.LoadFull {
+		facts = append(facts, "complet pour le moment")
+	}
+	if o.Price != "" {
+		facts = append(facts, html.EscapeString(o.Price))
+	}
+	if o.URL != "" {
+		facts = append(facts, serviceLink(o.URL))
+	}
+	if len(facts) > 0 {
+		paras = append(paras, strings.Join(facts, " · "))
+	}
+	content := "<p>" + strings.Join(paras, "</p><p>") + "</p>"
+	sum := sha256.Sum256([]byte(content))
+	id := p.FeaturedNote(h.Username, o.Key, hex.EncodeToString(sum[:6]))
+	published := o.CreatedAt
+	if published.IsZero() {
+		published = o.Updated
+	}
+	if published.IsZero() {
+		published = time.Unix(0, 0)
+	}
+	m, err := note(p, h, id, offerID(p, h, o), content, published)
+	if err != nil {
+		return nil, "", err
+	}
+	m["portee:offer"] = offerID(p, h, o)
+	return m, id, nil
 }
 
 // Activity is an activity to publish. Object is the embedded object: a full
@@ -905,6 +1057,45 @@ func OrderedCollection(id string, total int, first string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vocab: build collection %q: %w", id, err)
 	}
+	return finish(m)
+}
+
+// OrderedCollectionOf builds a small collection with its items embedded
+// (the featured collection: Mastodon and GoToSocial read orderedItems
+// from the collection itself, and take each item by its id).
+func OrderedCollectionOf(id string, items []json.RawMessage) ([]byte, error) {
+	b, err := collectionOf(id, items)
+	if err != nil {
+		return nil, fmt.Errorf("vocab: build collection %q: %w", id, err)
+	}
+	return b, nil
+}
+
+func collectionOf(id string, items []json.RawMessage) ([]byte, error) {
+	c := streams.NewActivityStreamsOrderedCollection()
+	u, err := iri(id)
+	if err != nil {
+		return nil, err
+	}
+	idp := streams.NewJSONLDIdProperty()
+	idp.Set(u)
+	c.SetJSONLDId(idp)
+	ti := streams.NewActivityStreamsTotalItemsProperty()
+	ti.Set(len(items))
+	c.SetActivityStreamsTotalItems(ti)
+	m, err := serialize(c)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]any, 0, len(items))
+	for i, raw := range items {
+		v, err := embedded(raw)
+		if err != nil {
+			return nil, fmt.Errorf("item %d: %w", i, err)
+		}
+		list = append(list, v)
+	}
+	m["orderedItems"] = list
 	return finish(m)
 }
 

@@ -27,7 +27,7 @@ func fuzzSeeds(f *testing.F) {
 	for _, build := range []func() ([]byte, error){
 		func() ([]byte, error) { return Hoster(testPaths, h, testPEM(f)) },
 		func() ([]byte, error) { return Offer(testPaths, h, o) },
-		func() ([]byte, error) { return OfferNote(testPaths, h, o, true, "n") },
+		func() ([]byte, error) { return OfferNote(testPaths, h, o, OfferEvent{Kind: OfferCreated}, "n") },
 		func() ([]byte, error) {
 			return Declaration(testPaths, h, &catalog.CharterDeclaration{CharterID: "c", CharterVersion: "1",
 				Answers: catalog.Answers{{Commitment: "a", Status: "yes"}}})

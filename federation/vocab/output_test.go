@@ -74,7 +74,7 @@ func TestOneElementListsAreArrays(t *testing.T) {
 		wantArray(t, "offer", m, k, 1)
 	}
 
-	note, _ := OfferNote(testPaths, host, o, true, "n1")
+	note, _ := OfferNote(testPaths, host, o, OfferEvent{Kind: OfferCreated}, "n1")
 	m = rawKinds(t, note)
 	wantArray(t, "note", m, "to", 1)
 	wantArray(t, "note", m, "cc", 1)
@@ -124,21 +124,25 @@ func allBuilt(t *testing.T) map[string][]byte {
 	}
 	b, err := Hoster(testPaths, h, testPEM(t))
 	add("hoster", b, err)
-	b, err = Application(testPaths, "annuaire", "Annuaire", "", testPEM(t))
+	b, err = Application(testPaths, "annuaire", "Annuaire", "", RoleDirectory, testPEM(t))
 	add("application", b, err)
 	b, err = Offer(testPaths, h, o)
 	add("offer", b, err)
 	b, err = Declaration(testPaths, h, &catalog.CharterDeclaration{CharterID: "chatons", CharterVersion: "2023",
 		Answers: catalog.Answers{{Commitment: "a", Status: "yes", EvidenceURL: "https://e.example", Comment: "c"}}})
 	add("declaration", b, err)
-	b, err = OfferNote(testPaths, h, o, true, "n1")
+	b, err = OfferNote(testPaths, h, o, OfferEvent{Kind: OfferCreated}, "n1")
 	add("note", b, err)
 	b, err = Follow(testPaths.Activity("f"), testPaths.InstanceActor(), testPaths.Actor("nazairien"))
 	add("follow", b, err)
 	b, err = OrderedCollection(testPaths.Outbox("nazairien"), 0, "")
 	add("collection", b, err)
-	b, err = Tombstone(o.ObjectID, "Service", o.Updated)
+	b, err = Tombstone(o.ObjectID, OfferType, o.Updated)
 	add("tombstone", b, err)
+	b, _, err = FeaturedNote(testPaths, h, o)
+	add("featured note", b, err)
+	b, err = OrderedCollectionOf(testPaths.Featured(h.Username), []json.RawMessage{b})
+	add("featured", b, err)
 	return docs
 }
 
@@ -298,5 +302,55 @@ func TestPaths(t *testing.T) {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)
 		}
+	}
+}
+
+// TestActorProfile: what a fediverse profile shows. The joined date is the
+// membership date; featured and our activities collection are linked; a
+// hoster without an icon gets the node's drawn avatar (a PNG).
+func TestActorProfile(t *testing.T) {
+	h := sampleHoster()
+	h.IconURL = ""
+	b, err := Hoster(testPaths, h, testPEM(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a map[string]any
+	if err := json.Unmarshal(b, &a); err != nil {
+		t.Fatal(err)
+	}
+	if a["published"] != "2019-03-12T00:00:00Z" {
+		t.Errorf("published = %v, want the membership date", a["published"])
+	}
+	if a["featured"] != testPaths.Featured(h.Username) || a["portee:activities"] != testPaths.Activities(h.Username) {
+		t.Errorf("featured %v, activities %v", a["featured"], a["portee:activities"])
+	}
+	if icon, _ := a["icon"].(map[string]any); icon["url"] != testPaths.Avatar(h.Username) || icon["mediaType"] != "image/png" {
+		t.Errorf("icon = %v", a["icon"])
+	}
+	ra, err := ParseActor(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ra.FeaturedURL != testPaths.Featured(h.Username) || ra.ActivitiesURL != testPaths.Activities(h.Username) || !ra.IsPorteeHoster() {
+		t.Errorf("parsed %+v", ra)
+	}
+	h.MemberSince = ""
+	b, _ = Hoster(testPaths, h, testPEM(t))
+	if err := json.Unmarshal(b, &a); err != nil || a["published"] != fmtTime(h.CreatedAt) {
+		t.Errorf("published without membership date = %v", a["published"])
+	}
+
+	app, err := Application(testPaths, "annuaire", "Annuaire", "", RoleDirectory, testPEM(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ra, err = ParseActor(app)
+	if err != nil || !ra.IsPorteeDirectory() || ra.IsPorteeHoster() {
+		t.Errorf("directory actor parsed as %+v, %v", ra, err)
+	}
+	app, _ = Application(testPaths, "portee.instance", "Portée", "", RoleNode, testPEM(t))
+	if ra, err = ParseActor(app); err != nil || ra.IsPorteeDirectory() {
+		t.Errorf("node instance actor parsed as a directory: %+v, %v", ra, err)
 	}
 }

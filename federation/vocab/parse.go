@@ -611,6 +611,25 @@ type RemoteActor struct {
 	Hoster                    catalog.Hoster
 	Type                      string
 	OffersURL, DeclarationURL string
+	// ActivitiesURL is a Portée node's full list of activities (older
+	// nodes list them in the outbox); FeaturedURL the pinned collection.
+	ActivitiesURL, FeaturedURL string
+	// Role is our term "role" of an instance actor: RoleDirectory on a
+	// Portée directory.
+	Role string
+}
+
+// IsPorteeHoster tells whether the actor is a hoster published by a Portée
+// node: an Organization that links its offers collection. A directory
+// follows and stores no other actor.
+func (ra *RemoteActor) IsPorteeHoster() bool {
+	return ra.Type == "Organization" && ra.OffersURL != ""
+}
+
+// IsPorteeDirectory tells whether the actor says it is a Portée directory:
+// an Application with our term role = directory.
+func (ra *RemoteActor) IsPorteeDirectory() bool {
+	return ra.Type == "Application" && ra.Role == RoleDirectory
 }
 
 var actorTypes = []string{"Organization", "Application", "Person", "Service", "Group"}
@@ -688,6 +707,9 @@ func parseActor(b []byte) (*RemoteActor, error) {
 	h.Updated = timeOf(m["updated"])
 	ra.OffersURL = absURL(idOf(d.term(m, "offers")))
 	ra.DeclarationURL = absURL(idOf(d.term(m, "charterDeclaration")))
+	ra.ActivitiesURL = absURL(idOf(d.term(m, "activities")))
+	ra.FeaturedURL = absURL(idOf(m["featured"]))
+	ra.Role = str(d.term(m, "role"))
 	return ra, nil
 }
 
@@ -831,8 +853,22 @@ func readPlace(d *document, v any, l *catalog.Location) {
 	}
 }
 
-// ParseOffer reads a Service published by a Portée node and returns it with
-// the actor it is attributed to. The offer's Key is the last segment of its
+// offerTypes are the types an offer may have: ours, however the document
+// names it, and Service, which nodes published before.
+var offerTypes = []string{OfferType, "portee:" + OfferType, NS + OfferType, LegacyOfferType}
+
+// IsOfferType tells whether typ is one of the types of an offer.
+func IsOfferType(typ string) bool {
+	for _, t := range offerTypes {
+		if typ == t {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseOffer reads an Offer published by a Portée node (or a Service, from
+// older nodes) and returns it with the actor it is attributed to. The offer's Key is the last segment of its
 // id; the offer must pass catalog.Offer.Validate.
 func ParseOffer(b []byte) (*catalog.Offer, string, error) {
 	o, by, err := parseOffer(b)
@@ -848,8 +884,8 @@ func parseOffer(b []byte) (*catalog.Offer, string, error) {
 		return nil, "", err
 	}
 	m := d.m
-	if pickType(m, "Service") == "" {
-		return nil, "", invalid("type %v is not Service", types(m))
+	if pickType(m, offerTypes...) == "" {
+		return nil, "", invalid("type %v is not Offer", types(m))
 	}
 	o := &catalog.Offer{}
 	if o.ObjectID, err = requireURL("id", objID(m)); err != nil {
@@ -876,8 +912,9 @@ func parseOffer(b []byte) (*catalog.Offer, string, error) {
 	}
 	o.Languages = strList(d.term(m, "languages"))
 	o.URL = idOf(d.term(m, "serviceUrl"))
-	if o.URL == "" {
-		o.URL = idOf(m["url"])
+	if u := idOf(m["url"]); o.URL == "" && u != o.ObjectID {
+		// Older nodes: url was the service; ours is the offer's own page.
+		o.URL = u
 	}
 	if sw, ok := firstMap(d.term(m, "software")); ok {
 		o.Software.Name = str(sw["name"])

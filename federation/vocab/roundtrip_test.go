@@ -40,6 +40,10 @@ func TestHosterRoundTrip(t *testing.T) {
 				t.Fatalf("ParseActor of our own actor: %v\n%s", err, b)
 			}
 			want := expectedRemote(h, pem)
+			if h.IconURL == "" {
+				// The node draws an avatar for a hoster without an icon.
+				want.IconURL = testPaths.Avatar(h.Username)
+			}
 			if !ra.Hoster.Updated.Equal(want.Updated) {
 				t.Errorf("Updated = %v, want %v", ra.Hoster.Updated, want.Updated)
 			}
@@ -59,7 +63,7 @@ func TestHosterRoundTrip(t *testing.T) {
 }
 
 func TestApplicationParsesAsActor(t *testing.T) {
-	b, err := Application(testPaths, "annuaire", "Annuaire des chatons", "L'annuaire.", testPEM(t))
+	b, err := Application(testPaths, "annuaire", "Annuaire des chatons", "L'annuaire.", RoleDirectory, testPEM(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +112,51 @@ func TestOfferRoundTrip(t *testing.T) {
 	}
 }
 
+// TestOfferIsNotAnActorType: Mastodon and GoToSocial read Service (and
+// Application, Group, Organization, Person) as actors, and GoToSocial
+// answers 500 to the Update of such an object by anyone else. An offer is
+// our own type Offer, defined in our namespace in the inline context; the
+// parser still reads offers typed Service by older nodes.
+func TestOfferIsNotAnActorType(t *testing.T) {
+	h := sampleHoster()
+	o := sampleOffer(h)
+	b, err := Offer(testPaths, h, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	switch m["type"] {
+	case "Application", "Group", "Organization", "Person", "Service":
+		t.Fatalf("offer typed as an actor: %v", m["type"])
+	case OfferType:
+	default:
+		t.Fatalf("offer type = %v, want %s", m["type"], OfferType)
+	}
+	ctx, _ := m["@context"].([]any)
+	inline, _ := ctx[len(ctx)-1].(map[string]any)
+	if inline[OfferType] != NS+OfferType {
+		t.Errorf("@context defines Offer as %v, want %s", inline[OfferType], NS+OfferType)
+	}
+	// The url is the offer's page on the node, the service its own term.
+	if m["url"] != o.ObjectID || m["portee:serviceUrl"] != o.URL {
+		t.Errorf("url %v, serviceUrl %v", m["url"], m["portee:serviceUrl"])
+	}
+
+	legacy := strings.Replace(string(b), `"type":"Offer"`, `"type":"Service"`, 1)
+	legacy = strings.Replace(legacy, `"url":"`+o.ObjectID+`"`, `"url":"`+o.URL+`"`, 1)
+	legacy = strings.Replace(legacy, `"portee:serviceUrl":"`+o.URL+`",`, ``, 1)
+	got, _, err := ParseOffer([]byte(legacy))
+	if err != nil {
+		t.Fatalf("legacy Service offer: %v\n%s", err, legacy)
+	}
+	if got.Name != o.Name || got.URL != o.URL {
+		t.Errorf("legacy offer parsed as %+v", got)
+	}
+}
+
 func TestOfferUpdatedFallsBackToPublished(t *testing.T) {
 	h := sampleHoster()
 	o := sampleOffer(h)
@@ -141,7 +190,7 @@ func TestDeletedOfferIsTombstone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ts.ID != o.ObjectID || ts.FormerType != "Service" || !ts.Deleted.Equal(del) {
+	if ts.ID != o.ObjectID || ts.FormerType != OfferType || !ts.Deleted.Equal(del) {
 		t.Errorf("tombstone %+v", ts)
 	}
 	if _, _, err := ParseOffer(b); !errors.Is(err, ErrInvalid) {
@@ -221,8 +270,20 @@ func TestParseDeclarationRejectsBadAnswers(t *testing.T) {
 func TestOfferNote(t *testing.T) {
 	h := sampleHoster()
 	o := sampleOffer(h)
-	for _, isNew := range []bool{true, false} {
-		b, err := OfferNote(testPaths, h, o, isNew, "n1")
+	link := `<a href="https://pad.chaton-nazairien.example"`
+	for _, c := range []struct {
+		ev       OfferEvent
+		text     string
+		url      string
+		withLink bool
+	}{
+		{OfferEvent{Kind: OfferCreated}, "Chaton Nazairien propose désormais un pad (Etherpad) : ", o.ObjectID, true},
+		{OfferEvent{Kind: OfferUpdated}, "Chaton Nazairien a mis à jour son offre « Etherpad de Chaton Nazairien » : ", o.ObjectID, true},
+		{OfferEvent{Kind: OfferRenamed, OldName: "Pad du port"},
+			"Chaton Nazairien a renommé son offre « Pad du port » en « Etherpad de Chaton Nazairien » : ", o.ObjectID, true},
+		{OfferEvent{Kind: OfferRemoved}, "Chaton Nazairien ne propose plus son offre « Etherpad de Chaton Nazairien »", testPaths.Actor(h.Username), false},
+	} {
+		b, err := OfferNote(testPaths, h, o, c.ev, "n1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,16 +292,20 @@ func TestOfferNote(t *testing.T) {
 			t.Fatal(err)
 		}
 		content, _ := m["content"].(string)
-		wantText := "Chaton Nazairien propose désormais un pad (Etherpad) : "
-		if !isNew {
-			wantText = "Chaton Nazairien a mis à jour son offre « Etherpad de Chaton Nazairien » : "
+		want := "<p>" + c.text
+		if c.withLink {
+			want += link
+		} else {
+			want += "</p>"
 		}
-		if !strings.HasPrefix(content, "<p>"+wantText+`<a href="https://pad.chaton-nazairien.example"`) {
-			t.Errorf("content = %q", content)
+		if !strings.HasPrefix(content, want) {
+			t.Errorf("%s: content = %q, want prefix %q", c.ev.Kind, content, want)
 		}
+		// The url is an HTML page (the node answers browsers on the offer's
+		// id, and on the actor's once the offer is gone), never raw JSON.
 		if m["type"] != "Note" || m["id"] != testPaths.Note(h.Username, "n1") ||
-			m["attributedTo"] != testPaths.Actor(h.Username) || m["url"] != o.ObjectID || m["portee:offer"] != o.ObjectID {
-			t.Errorf("note fields: %s", b)
+			m["attributedTo"] != testPaths.Actor(h.Username) || m["url"] != c.url || m["portee:offer"] != o.ObjectID {
+			t.Errorf("%s: note fields: %s", c.ev.Kind, b)
 		}
 		if cm, _ := m["contentMap"].(map[string]any); cm["fr"] != content {
 			t.Errorf("contentMap = %v", m["contentMap"])
@@ -252,9 +317,44 @@ func TestOfferNote(t *testing.T) {
 	}
 	// The hoster's name is text, not HTML.
 	h.Name = "<b>Chaton</b>"
-	b, _ := OfferNote(testPaths, h, o, true, "n2")
+	b, _ := OfferNote(testPaths, h, o, OfferEvent{Kind: OfferCreated}, "n2")
 	if strings.Contains(string(b), "<b>") {
 		t.Errorf("name not escaped: %s", b)
+	}
+	if _, err := OfferNote(testPaths, h, o, OfferEvent{Kind: "moved"}, "n3"); err == nil {
+		t.Error("an unknown event built a Note")
+	}
+}
+
+// TestFeaturedNote: the Note pinned on the profile describes the offer; its
+// id changes with its text and only then.
+func TestFeaturedNote(t *testing.T) {
+	h := sampleHoster()
+	o := sampleOffer(h)
+	b, id, err := FeaturedNote(testPaths, h, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	content, _ := m["content"].(string)
+	for _, want := range []string{"<strong>Etherpad de Chaton Nazairien</strong> : un pad (Etherpad)",
+		"Écrire à plusieurs, en direct.", "utilisable sans compte", "gratuit", `href="https://pad.chaton-nazairien.example"`} {
+		if !strings.Contains(content, want) {
+			t.Errorf("content %q lacks %q", content, want)
+		}
+	}
+	if m["type"] != "Note" || m["id"] != id || !strings.HasPrefix(id, testPaths.Featured(h.Username)+"/etherpad/") ||
+		m["attributedTo"] != testPaths.Actor(h.Username) || m["url"] != o.ObjectID {
+		t.Errorf("featured note: %s", b)
+	}
+	_, again, _ := FeaturedNote(testPaths, h, o)
+	o.Price = "1 €/mois"
+	_, changed, _ := FeaturedNote(testPaths, h, o)
+	if again != id || changed == id {
+		t.Errorf("ids: %q, again %q, after a change %q", id, again, changed)
 	}
 }
 
@@ -323,7 +423,7 @@ func TestActivitiesRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pc.Type != "Update" || pc.ObjectType != "Service" || pc.ObjectID != o.ObjectID || !pc.Published.Equal(pub) ||
+	if pc.Type != "Update" || pc.ObjectType != OfferType || pc.ObjectID != o.ObjectID || !pc.Published.Equal(pub) ||
 		!pc.Updated.Equal(o.Updated) {
 		t.Errorf("update parsed as %+v", pc)
 	}

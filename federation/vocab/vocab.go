@@ -49,13 +49,31 @@ func (p Paths) Followers(username string) string { return p.Actor(username) + "/
 // Following is the hoster's following collection.
 func (p Paths) Following(username string) string { return p.Actor(username) + "/following" }
 
-// Offers is the OrderedCollection of the hoster's Service objects.
+// Offers is the OrderedCollection of the hoster's Offer objects.
 func (p Paths) Offers(username string) string { return p.Actor(username) + "/offers" }
 
 // Offer is the id of one offer; key is stable per hoster.
 func (p Paths) Offer(username, key string) string {
 	return p.Offers(username) + "/" + url.PathEscape(key)
 }
+
+// Featured is the hoster's featured collection: Notes describing its
+// current offers, which Mastodon and GoToSocial show pinned on the profile.
+func (p Paths) Featured(username string) string { return p.Actor(username) + "/featured" }
+
+// FeaturedNote is the id of the featured Note of an offer; version changes
+// with the Note's text, so that servers fetch the new text as a new Note.
+func (p Paths) FeaturedNote(username, key, version string) string {
+	return p.Featured(username) + "/" + url.PathEscape(key) + "/" + url.PathEscape(version)
+}
+
+// Activities is the OrderedCollection of every activity the hoster
+// published, our vocabulary included: what directories backfill from. The
+// outbox lists only the Notes people can read.
+func (p Paths) Activities(username string) string { return p.Actor(username) + "/activities" }
+
+// Avatar is the default avatar (PNG) of a hoster without an icon.
+func (p Paths) Avatar(username string) string { return p.Actor(username) + "/avatar.png" }
 
 // Declaration is the id of the hoster's charter declaration.
 func (p Paths) Declaration(username string) string { return p.Actor(username) + "/charter" }
@@ -81,6 +99,12 @@ func (p Paths) InstanceInbox() string     { return p.InstanceActor() + "/inbox" 
 func (p Paths) InstanceOutbox() string    { return p.InstanceActor() + "/outbox" }
 func (p Paths) InstanceFollowers() string { return p.InstanceActor() + "/followers" }
 func (p Paths) InstanceFollowing() string { return p.InstanceActor() + "/following" }
+
+// ChatonsInfos is the hoster's organisation file in the ChatonsInfos
+// format, for stats.chatons.org and other StatoolInfos crawlers.
+func (p Paths) ChatonsInfos(username string) string {
+	return p.base() + "/.well-known/chatonsinfos/" + url.PathEscape(username) + ".properties"
+}
 
 // Context is where the JSON-LD context document of our terms is served.
 func (p Paths) Context() string { return p.base() + "/ns" }
@@ -109,8 +133,15 @@ func termDefinitions() map[string]any {
 		"addressLocality":           "schema:addressLocality",
 		"addressCountry":            "schema:addressCountry",
 
+		"featured": map[string]any{"@id": "toot:featured", "@type": "@id"},
+
 		"portee":             NS,
 		"CharterDeclaration": "portee:CharterDeclaration",
+		// Our Offer is not ActivityStreams' Offer activity: the later
+		// definition wins in JSON-LD, and the type is never an actor type
+		// (Mastodon and GoToSocial read Service as an actor).
+		OfferType: NS + OfferType,
+		"Audit":   "portee:Audit",
 	}
 	// Our terms are written prefixed ("portee:audience") so that they never
 	// clash with ActivityStreams terms of the same name; their definitions
@@ -144,8 +175,23 @@ var porteeTerms = []struct{ name, kind string }{
 	{"areaRadiusKm", ""}, {"languages", "set"}, {"status", ""},
 	{"serviceUrl", "id"}, {"startDate", ""}, {"charter", ""},
 	{"charterVersion", ""}, {"answers", "list"}, {"commitment", ""},
-	{"evidence", "id"}, {"comment", ""},
+	{"evidence", "id"}, {"comment", ""}, {"activities", "id"}, {"role", ""},
+	{"chatonsInfos", "id"},
 }
+
+// OfferType is the type of an offer object, defined in our namespace.
+const OfferType = "Offer"
+
+// LegacyOfferType is what nodes published offers as before OfferType;
+// parsers still accept it.
+const LegacyOfferType = "Service"
+
+// RoleDirectory and RoleNode are the values of our term "role" on an
+// instance actor: they tell a node which followers are Portée directories.
+const (
+	RoleDirectory = "directory"
+	RoleNode      = "node"
+)
 
 // documentContext is the @context of every document we publish, encoded
 // once: it is most of the bytes of a small document.

@@ -30,6 +30,8 @@ type DirectoryOptions struct {
 	MeiliKey     string
 	MeiliIndex   string // default "offers"
 	Follow       []string
+	ChatonsInfos []string // ChatonsInfos federation (or organisation) files to import
+	Librehosters []string // Librehosters directory.json files to import
 	AllowPrivate bool
 	RefreshEvery time.Duration
 	Logger       *slog.Logger
@@ -180,6 +182,7 @@ func StartDirectory(ctx context.Context, o DirectoryOptions) (*Directory, error)
 	for _, target := range o.Follow {
 		d.goRun(func() error { return d.follow(runCtx, target) })
 	}
+	d.goRun(func() error { return d.runImports(runCtx, o) })
 	d.log.Info("directory started", "url", o.BaseURL, "index", d.Index.Name(), "following", len(o.Follow))
 	return d, nil
 }

@@ -53,6 +53,8 @@ type Node struct {
 	mu       sync.Mutex
 	lastSum  [32]byte
 	badSum   [32]byte // content last refused, reported once until it changes
+
+	ciExtra map[string]string // the hoster file's "chatonsinfos:" map
 }
 
 // ConfigError is a problem with the configuration or a file the operator
@@ -182,13 +184,14 @@ func StartNode(ctx context.Context, o NodeOptions) (*Node, error) {
 	if err != nil {
 		return fail(err)
 	}
+	n.Fed.SetChatonsInfosExtra(n.Username, n.ciExtra)
 	fe, err := frontend.New(frontend.Config{Store: store, BaseURL: o.BaseURL, Role: "node", Version: o.Version, Logger: n.log})
 	if err != nil {
 		return fail(err)
 	}
 	e := newEcho()
 	e.HTTPErrorHandler = fe.HandleError
-	n.Fed.Register(e, fe.HosterActorPage())
+	n.Fed.Register(e, federation.HTMLPages{Actor: fe.HosterActorPage(), Offer: fe.OfferObjectPage()})
 	fe.RegisterNode(e)
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -265,6 +268,10 @@ func (n *Node) reconcile(ctx context.Context, force bool) error {
 	n.lastSum, n.badSum = sum, [32]byte{}
 	if n.Username == "" {
 		n.Username = l.Hoster.Username // set once, before the workers start
+	}
+	n.ciExtra = l.ChatonsInfos
+	if n.Fed != nil {
+		n.Fed.SetChatonsInfosExtra(n.Username, l.ChatonsInfos)
 	}
 	if res.Changed() {
 		n.log.Info("hoster file applied", "hoster_changed", res.HosterChanged, "created", res.Created,

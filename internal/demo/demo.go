@@ -48,6 +48,9 @@ type Demo struct {
 	Sites     *Sites // the hosters' service sites the observatory visits
 	DataDir   string
 	tempDir   bool
+	// ChatonsInfos serves the demo's own ChatonsInfos federation, which the
+	// directory imports beside the nodes it follows.
+	ChatonsInfos *chatonsInfosServer
 }
 
 // HosterFile returns the path of a demo node's hoster file.
@@ -132,6 +135,16 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		d.Nodes = append(d.Nodes, n)
 		follow = append(follow, n.Acct())
 	}
+	nodeURLs := map[string]string{}
+	for _, n := range d.Nodes {
+		nodeURLs[n.Username] = n.URL
+	}
+	host, _, _ := net.SplitHostPort(o.Listen)
+	if d.ChatonsInfos, err = startChatonsInfos(host, nodeURLs); err != nil {
+		closeUnused(len(names))
+		d.Close()
+		return nil, fmt.Errorf("demo: ChatonsInfos files: %w", err)
+	}
 	dsn := o.DatabaseURL
 	if dsn == "" {
 		dsn = filepath.Join(d.DataDir, "directory", "portee.db")
@@ -146,6 +159,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		MeiliURL: o.MeiliURL, MeiliKey: o.MeiliKey, MeiliIndex: o.MeiliIndex,
 		Follow: follow, AllowPrivate: true, RefreshEvery: time.Minute,
 		Logger: o.Logger, Version: o.Version,
+		ChatonsInfos: []string{d.ChatonsInfos.FederationURL()},
 		// The demo shows findings within a minute: hosters are observed as
 		// soon as they arrive, and again shortly after their offers do.
 		Observatory: app.ObservatoryOptions{Browser: o.ObservatoryBrowser, Tick: time.Second, Settle: 3 * time.Second, Quiet: 2 * time.Second,
@@ -216,6 +230,9 @@ func (d *Demo) Close() error {
 	}
 	if d.Sites != nil {
 		errs = append(errs, d.Sites.Close())
+	}
+	if d.ChatonsInfos != nil {
+		errs = append(errs, d.ChatonsInfos.Close())
 	}
 	d.cleanup()
 	return errors.Join(errs...)

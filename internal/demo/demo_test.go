@@ -115,6 +115,7 @@ func checkDemo(t *testing.T, d *Demo) {
 	if code, _ := searchAPI(t, d, url.Values{"radius_km": {"abc"}}); code != 400 {
 		t.Errorf("radius_km=abc answered %d, want 400", code)
 	}
+	checkDemoChatonsInfos(t, d)
 
 	// Rename an offer in the Saint-Nazaire hoster file: the directory must
 	// find the new name. How fast is BenchmarkEditToSearch's business

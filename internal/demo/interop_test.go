@@ -127,38 +127,176 @@ func TestStandInRemoteServer(t *testing.T) {
 				t.Fatalf("Accept does not embed the Follow: %v", acc.Activity["object"])
 			}
 
-			// The hoster edits an offer in its file: the follower gets the Update.
+			// The hoster edits an offer in its file: the follower gets the
+			// Note that tells, and the actor's Update.
 			newName := fmt.Sprintf("Sondages du port %d", i)
 			editHosterFile(t, d.HosterFile(node.Username), func(s string) string {
 				return replaceLineAfter(s, "key: framadate", "    name: ", "    name: "+newName)
 			})
 			deadline := time.Now().Add(15 * time.Second)
 			for {
-				if u := findUpdate(srv.Deliveries(), newName); u != nil {
+				if u := findNote(srv.Deliveries(), newName); u != nil {
 					if !u.Verified {
-						t.Fatalf("Update not verifiable: %s", u.Err)
+						t.Fatalf("Note not verifiable: %s", u.Err)
 					}
 					break
 				}
 				if time.Now().After(deadline) {
-					t.Fatalf("no Update for %q among %d deliveries", newName, len(srv.Deliveries()))
+					t.Fatalf("no Note naming %q among %d deliveries", newName, len(srv.Deliveries()))
 				}
 				time.Sleep(50 * time.Millisecond)
+			}
+			if ps := srv.Problems(); len(ps) > 0 {
+				t.Errorf("%s logged problems: %+v", s.name, ps)
 			}
 		})
 	}
 }
 
-func findUpdate(ds []fedtest.Delivery, name string) *fedtest.Delivery {
+// findNote finds the delivered Create of a Note whose text names name.
+func findNote(ds []fedtest.Delivery, name string) *fedtest.Delivery {
 	for i, d := range ds {
-		if d.Activity["type"] != "Update" {
+		if d.Activity["type"] != "Create" {
 			continue
 		}
-		if obj, ok := d.Activity["object"].(map[string]any); ok && obj["type"] == "Service" && obj["name"] == name {
+		if obj, ok := d.Activity["object"].(map[string]any); ok && obj["type"] == "Note" && strings.Contains(fmt.Sprint(obj["content"]), name) {
 			return &ds[i]
 		}
 	}
 	return nil
+}
+
+// TestDemoWithFediverseServers: a person on a GoToSocial-like and one on a
+// Mastodon-like server follow a demo hoster while the directory follows it
+// too. Through the follow, edits of the hoster and its offers, the removal
+// of an offer and the unfollow, neither server answers or logs an error;
+// the profile they show pins the current offers, counts as posts the
+// Notes a person can read, has the node's avatar and the membership date;
+// the links they show lead to HTML pages; the directory keeps up.
+func TestDemoWithFediverseServers(t *testing.T) {
+	d := startDemo(t, Options{})
+	node := d.Nodes[0]
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	offers := func() int {
+		n, err := node.Store.CountOffers(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	type follower struct {
+		srv      *fedtest.Server
+		alice    *fedtest.Actor
+		followID string
+	}
+	var fs []*follower
+	var actorID string
+	for _, sw := range []string{fedtest.GoToSocial, fedtest.Mastodon} {
+		srv := fedtest.NewServer(t, fedtest.WithSoftware(sw))
+		f := &follower{srv: srv, alice: srv.AddActor("alice")}
+		id, p, err := f.alice.FollowRemote(ctx, node.Acct())
+		if err != nil {
+			t.Fatalf("%s: follow: %v", sw, err)
+		}
+		f.followID, actorID = id, p.ActorID
+		if len(p.Pinned) != offers() || p.Posts != offers() || !strings.HasPrefix(p.Instance, "portee ") ||
+			p.Joined.Format(time.DateOnly) != "2017-04-10" || !strings.HasSuffix(p.Avatar, "/avatar.png") {
+			t.Errorf("%s shows %+v; want %d pinned offers and as many posts", sw, p, offers())
+		}
+		fs = append(fs, f)
+	}
+	for _, f := range fs {
+		f.srv.WaitDeliveries(t, 1, 10*time.Second)
+	}
+
+	// The links a person follows are pages, not JSON.
+	p := fs[0].srv.Profile(actorID)
+	for _, link := range []string{p.Pinned[0].URL, actorID} {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+		req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(body), "<html") {
+			t.Errorf("GET %s as a browser: %s %s", link, resp.Status, resp.Header.Get("Content-Type"))
+		}
+	}
+
+	// Edits: the hoster's summary, an offer renamed, an offer removed.
+	editHosterFile(t, d.HosterFile(node.Username), func(s string) string {
+		s = replaceLineAfter(s, "key: etherpad", "    name: ", "    name: Pad du port")
+		s = strings.Replace(s, "Association d'éducation populaire", "Association nazairienne d'éducation populaire", 1)
+		start := strings.Index(s, "  - key: framadate")
+		end := strings.Index(s, "charter:")
+		return s[:start] + s[end:]
+	})
+	for _, f := range fs {
+		f.srv.WaitProfile(t, actorID, 20*time.Second, "two offers pinned, the pad renamed", func(p *fedtest.Profile) bool {
+			all := ""
+			for _, pin := range p.Pinned {
+				all += pin.Content
+			}
+			return len(p.Pinned) == 2 && strings.Contains(all, "Pad du port") && !strings.Contains(all, "Sondages")
+		})
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		n, _ := d.Directory.Store.CountOffers(ctx)
+		o, err := d.Directory.Store.OfferByObjectID(ctx, node.URL+"/hosters/"+node.Username+"/offers/etherpad")
+		if n == offersInDemo(t, d) && err == nil && o.Name == "Pad du port" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the directory did not follow the edits: %d offers, %v", n, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, f := range fs {
+		deadline := time.Now().Add(10 * time.Second)
+		for findNote(f.srv.Deliveries(), "ne propose plus son offre « Sondages nazairiens »") == nil ||
+			findNote(f.srv.Deliveries(), "a renommé son offre « Pad de l&#39;estuaire » en « Pad du port »") == nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no removal or rename Note", f.srv.Software)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if err := f.alice.UnfollowRemote(ctx, f.followID, actorID); err != nil {
+			t.Fatal(err)
+		}
+		prof := f.srv.Profile(actorID)
+		// 3 Notes at start, the rename and the removal.
+		if prof.Posts != offers()+3 {
+			t.Errorf("%s shows %d posts, want %d", f.srv.Software, prof.Posts, offers()+3)
+		}
+	}
+	for _, f := range fs {
+		if ps := f.srv.Problems(); len(ps) > 0 {
+			t.Errorf("%s logged %d problems: %+v", f.srv.Software, len(ps), ps)
+		}
+		for _, dl := range f.srv.Deliveries() {
+			if dl.Status >= 400 {
+				t.Errorf("%s answered %d to %v", f.srv.Software, dl.Status, dl.Activity["type"])
+			}
+		}
+	}
+}
+
+// offersInDemo counts the offers of every demo node.
+func offersInDemo(t *testing.T, d *Demo) int {
+	t.Helper()
+	total := 0
+	for _, n := range d.Nodes {
+		c, err := n.Store.CountOffers(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += c
+	}
+	return total
 }
 
 func decodeBody(t *testing.T, resp *http.Response, v any) {

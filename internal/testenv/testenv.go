@@ -28,6 +28,8 @@ const (
 	EnvMeiliURL        = "PORTEE_TEST_MEILI_URL"
 	EnvMeiliKey        = "PORTEE_TEST_MEILI_KEY"
 	EnvChromium        = "PORTEE_TEST_CHROMIUM"
+	EnvLintian         = "PORTEE_TEST_LINTIAN"
+	EnvShellcheck      = "PORTEE_TEST_SHELLCHECK"
 	EnvRequireServices = "PORTEE_TEST_REQUIRE_SERVICES"
 )
 
@@ -197,6 +199,25 @@ func Chromium(t testing.TB) string {
 	}
 	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
 		t.Fatalf("testenv: %s=%s is not an executable file", EnvChromium, path)
+	}
+	return path
+}
+
+// Tool returns the path of a checking tool that `make test` installs
+// (variable is EnvLintian or EnvShellcheck), after checking that it is an
+// executable file.
+func Tool(t testing.TB, name, variable string) string {
+	t.Helper()
+	path := os.Getenv(variable)
+	if path == "" {
+		notConfigured(t, name, variable)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("testenv: %s: %v", variable, err)
+	}
+	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
+		t.Fatalf("testenv: %s=%s is not an executable file", variable, path)
 	}
 	return path
 }

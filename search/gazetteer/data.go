@@ -27,6 +27,12 @@ type commune struct {
 	rows              int // rows of the commune in the CSV, for Weight
 }
 
+type regionInfo struct {
+	Region
+	lat, lon float64 // mean of its communes' centres
+	communes int
+}
+
 type depInfo struct {
 	Dep
 	norm string
@@ -35,17 +41,19 @@ type depInfo struct {
 // data is the loaded gazetteer; read-only once built, so safe for
 // concurrent use.
 type data struct {
-	communes    []commune
-	deps        []depInfo // sorted by code
-	regions     []Region
-	depByCode   map[string]int
-	depByNorm   map[string]int
-	depByAlt    map[string]int     // name without its article: "reunion"
-	byName      map[string][]int32 // normalised official name → communes
-	byAlt       map[string][]int32 // name without article or parenthesis → communes
-	byPostal    map[string][]int32
-	postalCodes []string // sorted, for suggestions on an unknown code
-	names       []string // distinct keys of byName in source order, for suggestions
+	communes     []commune
+	deps         []depInfo // sorted by code
+	regions      []Region
+	regionInfo   []regionInfo   // as regions, with their centres
+	regionByNorm map[string]int // normalised name, and without its article
+	depByCode    map[string]int
+	depByNorm    map[string]int
+	depByAlt     map[string]int     // name without its article: "reunion"
+	byName       map[string][]int32 // normalised official name → communes
+	byAlt        map[string][]int32 // name without article or parenthesis → communes
+	byPostal     map[string][]int32
+	postalCodes  []string // sorted, for suggestions on an unknown code
+	names        []string // distinct keys of byName in source order, for suggestions
 }
 
 var (
@@ -220,6 +228,29 @@ func loadData() (*data, error) {
 	for i := range d.deps {
 		if n := float64(d.deps[i].Communes); n > 0 {
 			d.deps[i].Lat, d.deps[i].Lon = sums[i].lat/n, sums[i].lon/n
+		}
+	}
+	d.regionByNorm = make(map[string]int, 2*len(d.regions))
+	for i, r := range d.regions {
+		d.regionInfo = append(d.regionInfo, regionInfo{Region: r})
+		n := Normalize(r.Name)
+		d.regionByNorm[n] = i
+		d.regionByNorm[stripArticle(n)] = i
+	}
+	for i := range d.communes {
+		c := &d.communes[i]
+		code := d.deps[c.dep].RegionCode
+		for j := range d.regionInfo {
+			if r := &d.regionInfo[j]; r.Code == code {
+				r.lat += c.lat
+				r.lon += c.lon
+				r.communes++
+			}
+		}
+	}
+	for j := range d.regionInfo {
+		if r := &d.regionInfo[j]; r.communes > 0 {
+			r.lat, r.lon = r.lat/float64(r.communes), r.lon/float64(r.communes)
 		}
 	}
 	d.postalCodes = make([]string, 0, len(d.byPostal))

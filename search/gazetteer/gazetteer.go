@@ -19,6 +19,7 @@ const (
 	KindCommune     = "commune"
 	KindCoordinates = "coordinates"
 	KindDepartement = "departement"
+	KindRegion      = "region"
 )
 
 // Place is a resolved place. For a département, Lat/Lon is the mean of its
@@ -100,7 +101,13 @@ var (
 //     "Saint-Nazaire 44", "Saint-Nazaire 44600", "44600 Saint-Nazaire",
 //     "Saint-Denis (La Réunion)";
 //   - coordinates "47.27,-2.21", "47.27 -2.21" or "47,27 -2,21";
-//   - a département code or name: "44", "2A", "974", "Loire-Atlantique".
+//   - a département code or name: "44", "2A", "974", "Loire-Atlantique";
+//   - a region name: "Bretagne", "Corse", "Pays de la Loire".
+//
+// A département or a region wins over a small commune of the same name
+// ("La Réunion", "Bretagne"), as a well-known town wins over its homonyms;
+// a département and a well-known town of one name stay ambiguous
+// ("Vienne").
 //
 // When a postal code is shared by several communes and no name is given,
 // the commune with the most postal codes of its own (a town over its
@@ -320,6 +327,21 @@ func (d *data) depPlace(i int) Place {
 	}
 }
 
+// regionNamed finds a region by normalised name, with or without its
+// article.
+func (d *data) regionNamed(norm string) (int, bool) {
+	if i, ok := d.regionByNorm[norm]; ok {
+		return i, true
+	}
+	i, ok := d.regionByNorm[stripArticle(norm)]
+	return i, ok
+}
+
+func (d *data) regionPlace(i int) Place {
+	r := &d.regionInfo[i]
+	return Place{Region: r.Name, RegionCode: r.Code, Lat: r.lat, Lon: r.lon, Kind: KindRegion, Label: r.Name}
+}
+
 // qualifier is what narrows a commune name: a postal code or a département.
 type qualifier struct {
 	postal string
@@ -334,7 +356,13 @@ func (d *data) name(q string) (Place, error) {
 	}
 	// Official names may themselves end in parentheses ("Château-Chinon
 	// (Ville)"), so the whole query is tried as a name first.
-	if ids, dep := d.lookup(full); len(ids) > 0 || dep >= 0 {
+	ids, dep := d.lookup(full)
+	if r, ok := d.regionNamed(full); ok && dep < 0 {
+		if !slices.ContainsFunc(ids, d.notable) {
+			return d.regionPlace(r), nil
+		}
+	}
+	if len(ids) > 0 || dep >= 0 {
 		return d.pick(q, ids, dep)
 	}
 	name, qualText, ok := splitQualifier(q)
@@ -433,6 +461,12 @@ func (d *data) pick(q string, ids []int32, dep int) (Place, error) {
 			}
 			return d.depPlace(dep), nil
 		}
+		// The département wins over small homonym communes ("La
+		// Réunion", a village of the Lot-et-Garonne), not over a town
+		// everybody knows ("Vienne").
+		if !slices.ContainsFunc(ids, d.notable) {
+			return d.depPlace(dep), nil
+		}
 		return Place{}, d.ambiguous(q, ids, dep, "")
 	}
 	if len(ids) == 1 {
@@ -451,18 +485,28 @@ func (d *data) pick(q string, ids []int32, dep int) (Place, error) {
 func (d *data) wellKnown(ids []int32) (int32, bool) {
 	found, n := int32(-1), 0
 	for _, i := range ids {
-		c := &d.communes[i]
-		if bigCity[c.insee] || notableTowns[c.norm+"|"+d.deps[c.dep].Code] {
+		if d.notable(i) {
 			found, n = i, n+1
 		}
 	}
 	return found, n == 1
 }
 
+// notable reports whether a commune is a town everybody knows.
+func (d *data) notable(i int32) bool {
+	c := &d.communes[i]
+	return bigCity[c.insee] || notableTowns[c.norm+"|"+d.deps[c.dep].Code]
+}
+
+// ambiguous lists the candidates of a name; a commune's label names its
+// département too ("Saint-Denis (93200, Seine-Saint-Denis)"), since a
+// postal code alone tells most people nothing.
 func (d *data) ambiguous(q string, ids []int32, dep int, postal string) *AmbiguousError {
 	e := &AmbiguousError{Query: q}
 	for _, i := range ids {
-		e.Candidates = append(e.Candidates, d.communePlace(i, postal))
+		p := d.communePlace(i, postal)
+		p.Label = p.Commune + " (" + p.PostalCode + ", " + p.DepartementName + ")"
+		e.Candidates = append(e.Candidates, p)
 	}
 	if dep >= 0 {
 		e.Candidates = append(e.Candidates, d.depPlace(dep))

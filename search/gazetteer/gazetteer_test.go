@@ -171,9 +171,6 @@ func TestResolveAmbiguous(t *testing.T) {
 		{"Saint-Denis", []string{"11339", "30247", "93066", "97411"}},
 		{"Vienne", []string{"38544", "dep:86"}},
 		{"bors", []string{"16052", "16053"}},
-		// La Réunion is also a commune of the Lot-et-Garonne.
-		{"Réunion", []string{"47222", "dep:974"}},
-		{"la reunion", []string{"47222", "dep:974"}},
 	}
 	for _, tt := range tests {
 		p, err := Resolve(tt.q)
@@ -619,4 +616,84 @@ func testData(t *testing.T) *data {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// A département or a region wins over small communes of the same name, as
+// a well-known town wins over its homonyms (issue 9).
+func TestResolvePlaceBeatsHomonymCommune(t *testing.T) {
+	for _, tt := range []struct{ q, kind, code, label string }{
+		// La Réunion is also a commune of the Lot-et-Garonne (47222).
+		{"La Réunion", KindDepartement, "974", "La Réunion (974)"},
+		{"Réunion", KindDepartement, "974", "La Réunion (974)"},
+		{"la reunion", KindDepartement, "974", "La Réunion (974)"},
+		// Bretagne is also a commune of the Indre and of the Territoire de Belfort.
+		{"Bretagne", KindRegion, "53", "Bretagne"},
+		{"Corse", KindRegion, "94", "Corse"},
+		{"pays de la loire", KindRegion, "52", "Pays de la Loire"},
+		{"Normandie", KindRegion, "28", "Normandie"},
+	} {
+		p, err := Resolve(tt.q)
+		if err != nil {
+			t.Errorf("Resolve(%q): %v", tt.q, err)
+			continue
+		}
+		code := p.Departement
+		if tt.kind == KindRegion {
+			code = p.RegionCode
+		}
+		if p.Kind != tt.kind || code != tt.code || p.Label != tt.label {
+			t.Errorf("Resolve(%q) = %s %s %q, want %s %s %q", tt.q, p.Kind, code, p.Label, tt.kind, tt.code, tt.label)
+		}
+	}
+	p, err := Resolve("Bretagne")
+	if err == nil && DistanceKm(p.Lat, p.Lon, 48.1147, -1.6794) > 150 {
+		t.Errorf("Bretagne's centre %v,%v is more than 150 km from Rennes", p.Lat, p.Lon)
+	}
+	p, err = Resolve("Corse")
+	if err == nil && (p.Lat < 41.3 || p.Lat > 43.1 || p.Lon < 8.5 || p.Lon > 9.6) {
+		t.Errorf("Corse's centre %v,%v is not in Corsica", p.Lat, p.Lon)
+	}
+	// A département does not win over a town everybody knows.
+	var a *AmbiguousError
+	if _, err := Resolve("Vienne"); !errors.As(err, &a) {
+		t.Errorf("Resolve(Vienne): %v, want ambiguous (the town of the Isère and the département)", err)
+	}
+}
+
+// Homonyms are listed with their département's name (issue 9, item 7).
+func TestAmbiguousLabelsNameDepartement(t *testing.T) {
+	_, err := Resolve("Saint-Denis")
+	var a *AmbiguousError
+	if !errors.As(err, &a) {
+		t.Fatalf("Resolve(Saint-Denis): %v, want ambiguous", err)
+	}
+	var labels []string
+	for _, c := range a.Candidates {
+		labels = append(labels, c.Label)
+	}
+	for _, want := range []string{"Saint-Denis (93200, Seine-Saint-Denis)", "Saint-Denis (97400, La Réunion)", "Saint-Denis (11310, Aude)"} {
+		if !slices.Contains(labels, want) {
+			t.Errorf("candidates %q lack %q", labels, want)
+		}
+	}
+}
+
+func TestInFrench(t *testing.T) {
+	for q, want := range map[string]string{
+		"44": "en Loire-Atlantique", "29": "dans le Finistère", "40": "dans les Landes", "01": "dans l'Ain",
+		"974": "à La Réunion", "75": "à Paris", "Bretagne": "en Bretagne", "Corse": "en Corse",
+		"Pays de la Loire": "dans les Pays de la Loire", "Grand Est": "dans le Grand Est", "38": "en Isère",
+	} {
+		p, err := Resolve(q)
+		if err != nil {
+			t.Errorf("Resolve(%q): %v", q, err)
+			continue
+		}
+		if got := InFrench(p); got != want {
+			t.Errorf("InFrench(%q) = %q, want %q", q, got, want)
+		}
+	}
+	if p, err := Resolve("44600"); err != nil || InFrench(p) != "" {
+		t.Errorf("InFrench(44600) = %q, %v; want \"\" (a commune is près de)", InFrench(p), err)
+	}
 }

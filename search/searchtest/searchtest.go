@@ -176,8 +176,10 @@ func RunContract(t *testing.T, open func(t *testing.T) search.Index) {
 			expectIDs(t, run(t, idx, search.Query{Text: "drive"}), "o1", "o4")
 			expectIDs(t, run(t, idx, search.Query{Text: "jitsi"}), "o3")
 		})
-		t.Run("prefix of the last word", func(t *testing.T) {
-			expectIDs(t, run(t, idx, search.Query{Text: "framad"}), "o6")
+		t.Run("prefix of the last word only while typing", func(t *testing.T) {
+			expectIDs(t, run(t, idx, search.Query{Text: "framad", Prefix: true}), "o6")
+			expectIDs(t, run(t, idx, search.Query{Text: "framad"}))
+			expectIDs(t, run(t, idx, search.Query{Text: "framad "}))
 		})
 		t.Run("stop words", func(t *testing.T) {
 			expectIDs(t, run(t, idx, search.Query{Text: "le pad du chaton nazairien"}), "o2")
