@@ -3,6 +3,8 @@ package frontend
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"codeberg.org/portee/portee/catalog"
+	"codeberg.org/portee/portee/observatory"
 )
 
 // TestObservations: the API returns the latest observation with its
@@ -169,4 +172,52 @@ func TestDashboardObservations(t *testing.T) {
 	mustContain(t, "terms commitment", cgu, "Mentions légales\u00a0: répond")
 	formEN := sc.get(t, loc+"?lang=en", http.StatusOK)
 	mustContain(t, "English form", formEN, "<strong>Discrepancy:</strong> website: third-party resource www.googletagmanager.com (audience measurement)")
+}
+
+// TestDashboardObserveNow: "observe now" in the audit form asks the
+// observatory, which observes the hoster at once; without an observatory
+// (a node) the route answers 404; a foreign back link is not followed.
+func TestDashboardObserveNow(t *testing.T) {
+	f := newFixture(t)
+	f.account(t, "audit@x.org", catalog.RoleAuditor)
+	sc := f.signIn(t, "audit@x.org")
+	h := f.hoster["erdre"]
+	sc.post(t, dashboardPath+"/observer", url.Values{"hoster": {h.Acct()}}, http.StatusNotFound)
+	ob, err := observatory.New(observatory.Options{Store: f.store, Timeout: time.Second, Tick: time.Hour, Every: 1000 * time.Hour,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv.cfg.Observatory = ob
+	loc := sc.post(t, dashboardPath+"/audits", url.Values{"hoster": {h.Acct()}}, http.StatusSeeOther).Header().Get("Location")
+	form := sc.get(t, loc, http.StatusOK)
+	mustContain(t, "audit form", form, `action="/tableau-de-bord/observer"`, "Observer maintenant", "pas encore été observé")
+	rec := sc.post(t, dashboardPath+"/observer", url.Values{"hoster": {h.Acct()}, "back": {"https://evil.example/"}}, http.StatusSeeOther)
+	if got := rec.Header().Get("Location"); got != dashboardPath+"?observation=demandee" {
+		t.Errorf("redirect to %q", got)
+	}
+	// Observed a moment ago: only the trigger makes the schedule observe
+	// it again.
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := f.store.SaveObservation(ctx, &catalog.Observation{HosterID: h.ID, ObservedAt: time.Now(), Method: catalog.MethodHTML}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- ob.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := f.store.DB().Get(&n, f.store.DB().Rebind(`SELECT COUNT(*) FROM observations WHERE hoster_id = ?`), h.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the triggered observation never came")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mustContain(t, "audit form after", sc.get(t, loc, http.StatusOK), "observé le")
 }

@@ -143,13 +143,6 @@ func StartDirectory(ctx context.Context, o DirectoryOptions) (*Directory, error)
 	if err != nil {
 		return fail(err)
 	}
-	fe, err := frontend.New(frontend.Config{
-		Store: store, Search: search.NewService(d.Index, time.Now), BaseURL: o.BaseURL,
-		Role: "directory", Version: o.Version, Logger: d.log,
-	})
-	if err != nil {
-		return fail(err)
-	}
 	d.Observatory, err = observatory.New(observatory.Options{
 		Store: store, AllowPrivate: o.AllowPrivate, RootCAs: o.Observatory.RootCAs, Resolve: o.Observatory.Resolve,
 		Browser: o.Observatory.Browser, BaseURL: o.BaseURL, Version: o.Version, Every: o.Observatory.Every,
@@ -159,6 +152,13 @@ func StartDirectory(ctx context.Context, o DirectoryOptions) (*Directory, error)
 		return fail(err)
 	}
 	d.closers = append(d.closers, d.Observatory.Close)
+	fe, err := frontend.New(frontend.Config{
+		Store: store, Search: search.NewService(d.Index, time.Now), BaseURL: o.BaseURL,
+		Role: "directory", Version: o.Version, Logger: d.log, Observatory: d.Observatory,
+	})
+	if err != nil {
+		return fail(err)
+	}
 	e := newEcho()
 	d.Fed.Register(e)
 	fe.Register(e)
