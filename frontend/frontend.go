@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"codeberg.org/portee/portee/catalog"
-	"codeberg.org/portee/portee/observatory"
 	"codeberg.org/portee/portee/frontend/auth"
+	"codeberg.org/portee/portee/observatory"
 	"codeberg.org/portee/portee/search"
 	"github.com/labstack/echo/v4"
 )
