@@ -11,7 +11,8 @@ import (
 
 // auditForm is the audit form: per commitment, side by side, the charter's
 // text and how to verify it, the hoster's answer, the previous verdict, the
-// observations (a later issue fills them) and this audit's verdict.
+// observatory's findings that inform it (discrepancies first) and this
+// audit's verdict.
 type auditForm struct {
 	Audit       *catalog.Audit
 	Hoster      *catalog.Hoster
@@ -25,6 +26,7 @@ type auditForm struct {
 	Conflicts   []conflictItem
 	Error       string // translation key
 	MaxText     int
+	Observed    *auditObservations // the latest observation; nil if never observed
 }
 
 type auditFormAxis struct {
@@ -33,14 +35,15 @@ type auditFormAxis struct {
 }
 
 type auditFormItem struct {
-	Commitment catalog.Commitment
-	Title      string
-	Text       string
-	Verify     string
-	Answer     *catalog.Answer // from the declaration kept in the audit
-	Previous   *catalog.Verdict
-	Verdict    catalog.Verdict
-	Evidence   string // one link per line
+	Commitment   catalog.Commitment
+	Title        string
+	Text         string
+	Verify       string
+	Answer       *catalog.Answer // from the declaration kept in the audit
+	Previous     *catalog.Verdict
+	Verdict      catalog.Verdict
+	Evidence     string // one link per line
+	Observations []auditObservation
 }
 
 // conflictItem is an edit that was not saved because another auditor saved
@@ -101,6 +104,9 @@ func (s *Server) auditForm(ctx context.Context, id int64, l *Localizer) (*auditF
 	} else if !errors.Is(err, catalog.ErrNotFound) {
 		return nil, err
 	}
+	if f.Observed, err = s.observationsForAudit(ctx, l, h); err != nil {
+		return nil, err
+	}
 	answers := map[string]*catalog.Answer{}
 	for i := range a.Declaration.Answers {
 		answers[a.Declaration.Answers[i].Commitment] = &a.Declaration.Answers[i]
@@ -121,6 +127,9 @@ func (s *Server) auditForm(ctx context.Context, id int64, l *Localizer) (*auditF
 			if pv := f.Previous.Verdict(cm.ID); pv.Verdict != "" {
 				it.Previous = &pv
 			}
+		}
+		if f.Observed != nil {
+			it.Observations = f.Observed.By[cm.ID]
 		}
 		for j, e := range it.Verdict.Evidence {
 			if j > 0 {

@@ -26,6 +26,7 @@ type overviewData struct {
 	DownOrGone    []overviewHoster
 	Now           time.Time
 	DueSoonWindow time.Duration
+	Discrepancies []overviewDiscrepancy // the observatory's, latest observation per hoster
 }
 
 type draftItem struct {
@@ -91,6 +92,9 @@ func (s *Server) overview(c echo.Context) (*overviewData, error) {
 		}
 	}
 	sort.SliceStable(d.Due, func(i, j int) bool { return d.Due[i].Due.Before(d.Due[j].Due) })
+	if d.Discrepancies, err = s.discrepanciesForOverview(ctx, s.newView(c, "").L, catalog.DefaultCharter()); err != nil {
+		return nil, err
+	}
 	for _, a := range drafts {
 		d.Drafts = append(d.Drafts, draftItem{Audit: a, Hoster: byID[a.HosterID]})
 	}

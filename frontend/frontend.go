@@ -21,6 +21,7 @@ import (
 
 	"codeberg.org/portee/portee/catalog"
 	"codeberg.org/portee/portee/frontend/auth"
+	"codeberg.org/portee/portee/observatory"
 	"codeberg.org/portee/portee/search"
 	"github.com/labstack/echo/v4"
 )
@@ -37,6 +38,8 @@ type Config struct {
 	Version string
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Observatory, on a directory, takes the dashboard's "observe now".
+	Observatory *observatory.Observatory
 }
 
 // Server renders the pages and answers the API.

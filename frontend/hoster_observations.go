@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"codeberg.org/portee/portee/catalog"
 	"codeberg.org/portee/portee/observatory"
@@ -213,4 +214,126 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// findingLine tells one finding in a sentence, with where it was seen and
+// how: for the audit form and the dashboard's overview.
+func findingLine(l *Localizer, x catalog.Finding) string {
+	where := x.Offer
+	if where == "" {
+		where = l.T("observatory.website")
+	}
+	var what string
+	switch x.Kind {
+	case catalog.KindThirdParty:
+		what = l.T("observatory.line.third_party", x.Host, l.T("observatory.category."+x.Category))
+	case catalog.KindCookie:
+		what = l.T("observatory.line.cookie", x.Value, x.Host)
+	case catalog.KindDocument:
+		name := l.T("observatory.legal_notice")
+		if x.Code == "evidence" {
+			name = l.T("observatory.evidence", x.Commitment)
+		}
+		where = name
+		what = l.T("observatory.doc_ok")
+		if x.Status != catalog.FindingOK {
+			what = reasonText(l, x.Reason)
+		}
+		what += " (" + x.URL + ")"
+	case catalog.KindSoftware:
+		if x.Value == "" {
+			what = l.T("observatory.not_identified", x.Declared)
+		} else {
+			what = l.T("observatory.software_seen", x.Value, x.Declared)
+		}
+	case catalog.KindReachability:
+		what = l.T("observatory.line.answers", x.Value, x.Millis)
+		if x.Status == catalog.FindingProblem {
+			what = reasonText(l, x.Reason)
+		}
+	case catalog.KindTLS:
+		what = l.T("observatory.line.tls_ok", x.Code, x.Value)
+		if x.Status == catalog.FindingProblem {
+			what = reasonText(l, x.Reason)
+		}
+	default:
+		what = x.Kind
+		if x.Reason != "" {
+			what += " " + reasonText(l, x.Reason)
+		}
+	}
+	return l.T("observatory.item", where, what) + " — " + l.T("observatory.method."+x.Method)
+}
+
+// auditObservation is one finding beside a commitment in the audit form.
+type auditObservation struct {
+	Text        string
+	Discrepancy bool
+}
+
+// auditObservations is what the audit form shows of the latest observation.
+type auditObservations struct {
+	Date     string
+	OptedOut bool
+	By       map[string][]auditObservation // by commitment
+}
+
+// observationsForAudit groups the hoster's latest findings by the
+// commitments they inform, discrepancies marked; nil when never observed.
+func (s *Server) observationsForAudit(ctx context.Context, l *Localizer, h *catalog.Hoster) (*auditObservations, error) {
+	rep, err := observatory.Latest(ctx, s.store, h, s.now())
+	if err != nil || rep.ObservedAt == nil {
+		return nil, err
+	}
+	out := &auditObservations{Date: l.Date(*rep.ObservedAt), OptedOut: rep.OptedOut, By: map[string][]auditObservation{}}
+	contradicts := map[string]bool{}
+	for _, d := range rep.Discrepancies {
+		contradicts[d.Commitment+"\x00"+d.Finding.Kind+"\x00"+d.Finding.Subject()] = true
+	}
+	for c, fs := range observatory.ByCommitment(rep) {
+		for _, x := range fs {
+			out.By[c] = append(out.By[c], auditObservation{Text: findingLine(l, x), Discrepancy: contradicts[c+"\x00"+x.Kind+"\x00"+x.Subject()]})
+		}
+		sort.SliceStable(out.By[c], func(i, j int) bool { return out.By[c][i].Discrepancy && !out.By[c][j].Discrepancy })
+	}
+	return out, nil
+}
+
+// overviewDiscrepancy is one hoster's discrepancies in the dashboard's
+// overview: the auditors' to-do list.
+type overviewDiscrepancy struct {
+	Hoster     catalog.Hoster
+	ObservedAt time.Time
+	Items      []string
+}
+
+// discrepanciesForOverview lists the hosters whose latest observation
+// contradicts their declaration, most discrepancies first.
+func (s *Server) discrepanciesForOverview(ctx context.Context, l *Localizer, ch *catalog.Charter) ([]overviewDiscrepancy, error) {
+	all, err := observatory.Overview(ctx, s.store)
+	if err != nil {
+		return nil, err
+	}
+	titles := map[string]string{}
+	if ch != nil {
+		for _, c := range ch.Commitments {
+			titles[c.ID] = pick(l, c.TitleFR, c.TitleEN)
+		}
+	}
+	var out []overviewDiscrepancy
+	for _, hd := range all {
+		if len(hd.Discrepancies) == 0 {
+			continue
+		}
+		od := overviewDiscrepancy{Hoster: hd.Hoster, ObservedAt: hd.ObservedAt}
+		for _, d := range hd.Discrepancies {
+			t := titles[d.Commitment]
+			if t == "" {
+				t = d.Commitment
+			}
+			od.Items = append(od.Items, l.T("observatory.item", t, findingLine(l, d.Finding)))
+		}
+		out = append(out, od)
+	}
+	return out, nil
 }

@@ -3,12 +3,16 @@ package frontend
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"codeberg.org/portee/portee/catalog"
+	"codeberg.org/portee/portee/observatory"
 )
 
 // TestObservations: the API returns the latest observation with its
@@ -123,4 +127,99 @@ func TestObservations(t *testing.T) {
 	if p := f.page("/a-propos?lang=en", http.StatusOK); !strings.Contains(p, "<h2>Observatory</h2>") {
 		t.Error("English about page lacks the observatory section")
 	}
+}
+
+// TestDashboardObservations: the overview lists the observed discrepancies
+// (the auditors' to-do list) and the audit form shows, beside each
+// commitment, the findings that inform it, discrepancies marked first.
+func TestDashboardObservations(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.account(t, "audit@x.org", catalog.RoleAuditor)
+	sc := f.signIn(t, "audit@x.org")
+	h := f.hoster["erdre"]
+	if err := f.store.UpsertDeclaration(ctx, &catalog.CharterDeclaration{HosterID: h.ID, ObjectID: h.ActorID + "/charte", CharterID: "chatons",
+		CharterVersion: "2023", Updated: time.Now(), Answers: catalog.Answers{
+			{Commitment: "neutre-pistage", Status: catalog.AnswerYes},
+			{Commitment: "hebergeur-prestataires", Status: catalog.AnswerPartial},
+		}}, catalog.WriteMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	if body := sc.get(t, dashboardPath, http.StatusOK); !strings.Contains(body, `<section id="ecarts"><h2>Écarts observés (0)</h2>`) {
+		t.Error("overview without observations lacks the empty discrepancies section")
+	}
+	at := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
+	if err := f.store.SaveObservation(ctx, &catalog.Observation{HosterID: h.ID, ObservedAt: at, Method: catalog.MethodBrowser, Findings: catalog.Findings{
+		{Kind: catalog.KindThirdParty, URL: h.Website, Method: catalog.MethodBrowser, Status: catalog.FindingProblem, Host: "www.googletagmanager.com", Category: "analytics"},
+		{Kind: catalog.KindThirdParty, URL: h.Website, Method: catalog.MethodHTML, Status: catalog.FindingProblem, Host: "fonts.googleapis.com", Category: "fonts"},
+		{Kind: catalog.KindDocument, URL: h.LegalURL, Method: catalog.MethodHTTP, Status: catalog.FindingOK, Code: "legal-notice", Value: "html"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	body := sc.get(t, dashboardPath, http.StatusOK)
+	mustContain(t, "overview", body, "Écarts observés (1)", "Erdre Libre",
+		"Pas de pistage\u00a0: site web\u00a0: ressource tierce www.googletagmanager.com (mesure d&#39;audience) — navigateur sans interface")
+	mustNotContain(t, "overview", body, "fonts.googleapis.com") // hebergeur-prestataires is only "partial"
+	loc := sc.post(t, dashboardPath+"/audits", url.Values{"hoster": {h.Acct()}}, http.StatusSeeOther).Header().Get("Location")
+	form := sc.get(t, loc, http.StatusOK)
+	pistage := form[strings.Index(form, `id="c-neutre-pistage"`):]
+	pistage = pistage[:strings.Index(pistage, "</fieldset>")]
+	mustContain(t, "no-tracking commitment", pistage, "<strong>Écart\u00a0:</strong> site web\u00a0: ressource tierce www.googletagmanager.com", "observé le 2 décembre 2026")
+	prest := form[strings.Index(form, `id="c-hebergeur-prestataires"`):]
+	prest = prest[:strings.Index(prest, "</fieldset>")]
+	mustContain(t, "providers commitment", prest, "fonts.googleapis.com (polices)")
+	mustNotContain(t, "providers commitment", prest, "<strong>Écart")
+	cgu := form[strings.Index(form, `id="c-transparent-cgu"`):]
+	cgu = cgu[:strings.Index(cgu, "</fieldset>")]
+	mustContain(t, "terms commitment", cgu, "Mentions légales\u00a0: répond")
+	formEN := sc.get(t, loc+"?lang=en", http.StatusOK)
+	mustContain(t, "English form", formEN, "<strong>Discrepancy:</strong> website: third-party resource www.googletagmanager.com (audience measurement)")
+}
+
+// TestDashboardObserveNow: "observe now" in the audit form asks the
+// observatory, which observes the hoster at once; without an observatory
+// (a node) the route answers 404; a foreign back link is not followed.
+func TestDashboardObserveNow(t *testing.T) {
+	f := newFixture(t)
+	f.account(t, "audit@x.org", catalog.RoleAuditor)
+	sc := f.signIn(t, "audit@x.org")
+	h := f.hoster["erdre"]
+	sc.post(t, dashboardPath+"/observer", url.Values{"hoster": {h.Acct()}}, http.StatusNotFound)
+	ob, err := observatory.New(observatory.Options{Store: f.store, Timeout: time.Second, Tick: time.Hour, Every: 1000 * time.Hour,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv.cfg.Observatory = ob
+	loc := sc.post(t, dashboardPath+"/audits", url.Values{"hoster": {h.Acct()}}, http.StatusSeeOther).Header().Get("Location")
+	form := sc.get(t, loc, http.StatusOK)
+	mustContain(t, "audit form", form, `action="/tableau-de-bord/observer"`, "Observer maintenant", "pas encore été observé")
+	rec := sc.post(t, dashboardPath+"/observer", url.Values{"hoster": {h.Acct()}, "back": {"https://evil.example/"}}, http.StatusSeeOther)
+	if got := rec.Header().Get("Location"); got != dashboardPath+"?observation=demandee" {
+		t.Errorf("redirect to %q", got)
+	}
+	// Observed a moment ago: only the trigger makes the schedule observe
+	// it again.
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := f.store.SaveObservation(ctx, &catalog.Observation{HosterID: h.ID, ObservedAt: time.Now(), Method: catalog.MethodHTML}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- ob.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := f.store.DB().Get(&n, f.store.DB().Rebind(`SELECT COUNT(*) FROM observations WHERE hoster_id = ?`), h.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the triggered observation never came")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mustContain(t, "audit form after", sc.get(t, loc, http.StatusOK), "observé le")
 }

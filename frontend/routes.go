@@ -48,6 +48,7 @@ func (s *Server) Register(e *echo.Echo) {
 	g.GET(dashboardPath+"/audits/:id", s.dashboardAuditPage, s.requireStaff())
 	g.POST(dashboardPath+"/audits/:id", s.dashboardAuditSave, s.requireStaff())
 	g.GET(dashboardPath+"/matrice", s.dashboardMatrix, s.requireStaff())
+	g.POST(dashboardPath+"/observer", s.dashboardObserve, s.requireStaff())
 	g.GET(dashboardPath+"/comptes", s.dashboardAccounts, s.requireAdmin())
 	g.POST(dashboardPath+"/comptes", s.dashboardAccountsSubmit, s.requireAdmin())
 	g.GET(dashboardPath+"/journal", s.dashboardActivity, s.requireAdmin())

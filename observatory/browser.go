@@ -16,8 +16,8 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// browser is one headless Chromium shared by the rounds, one page at a
-// time. Chromium itself reaches nothing: every request it makes is paused
+// browser is one headless Chromium shared by the rounds, one page per
+// worker at a time, each in its own browser context. Chromium itself reaches nothing: every request it makes is paused
 // and either answered by our own fetch client (the hoster's hosts, within
 // the same limits as HTTP mode) or failed and recorded (third parties).
 // Name resolution is mapped to nothing and the proxy points nowhere, so a
@@ -25,7 +25,7 @@ import (
 type browser struct {
 	ctx    context.Context
 	cancel func()
-	tab    sync.Mutex
+	tabs   chan struct{} // pages loading at once: one per worker
 }
 
 func (ob *Observatory) startBrowser() (*browser, error) {
@@ -49,7 +49,7 @@ func (ob *Observatory) startBrowser() (*browser, error) {
 		acancel()
 		return nil, fmt.Errorf("observatory: start Chromium %s: %w", ob.o.Browser, err)
 	}
-	ob.browser = &browser{ctx: bctx, cancel: func() { bcancel(); acancel() }}
+	ob.browser = &browser{ctx: bctx, cancel: func() { bcancel(); acancel() }, tabs: make(chan struct{}, ob.o.Workers)}
 	return ob.browser, nil
 }
 
@@ -73,8 +73,12 @@ func (r *round) browse(ctx context.Context, offer, pageURL string, seenHTML map[
 		r.ob.log.Warn("browser mode unavailable", "err", err)
 		return
 	}
-	b.tab.Lock()
-	defer b.tab.Unlock()
+	select {
+	case b.tabs <- struct{}{}:
+		defer func() { <-b.tabs }()
+	case <-ctx.Done():
+		return
+	}
 	r.browserUsed = true
 	res := &browseResult{thirdParty: map[string][]string{}}
 	tctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
@@ -114,7 +118,7 @@ func (r *round) browse(ctx context.Context, offer, pageURL string, seenHTML map[
 			last.Lock()
 			quiet := time.Since(lastActivity)
 			last.Unlock()
-			if quiet > 800*time.Millisecond {
+			if quiet > 500*time.Millisecond {
 				break
 			}
 			time.Sleep(100 * time.Millisecond)

@@ -40,6 +40,7 @@ type Options struct {
 	Every        time.Duration // default 24 h per hoster, with jitter
 	Tick         time.Duration // how often the schedule is looked at; default 1 min
 	Settle       time.Duration // a catalog change re-observes a hoster observed longer ago; default 1 h
+	Quiet        time.Duration // a hoster whose data changed this recently waits (updates come in bursts); default 10 s
 	Workers      int           // hosters observed at once; default 4
 	KeepDetails  time.Duration // raw details kept; default 90 days
 	Timeout      time.Duration // per request; default RequestTimeout
@@ -87,6 +88,9 @@ func New(o Options) (*Observatory, error) {
 	}
 	if o.Settle <= 0 {
 		o.Settle = time.Hour
+	}
+	if o.Quiet <= 0 {
+		o.Quiet = 10 * time.Second
 	}
 	if o.Workers <= 0 {
 		o.Workers = 4

@@ -33,7 +33,8 @@ func (ob *Observatory) Trigger(hosterID int64) bool {
 
 // Run observes every discoverable hoster every Every (with jitter), a
 // hoster whose catalog data changed after its last observation once it is
-// older than Settle, and triggered hosters at once, with Workers hosters at
+// older than Settle, and triggered hosters at once; a hoster whose data
+// changed less than Quiet ago waits for the rest of the burst, with Workers hosters at
 // a time; old raw details are pruned once a day. It returns when ctx ends.
 func (ob *Observatory) Run(ctx context.Context) error {
 	queue := make(chan int64)
@@ -130,6 +131,9 @@ func (ob *Observatory) due(ctx context.Context, changedAt map[int64]time.Time) [
 		h := &hosters[i]
 		if !h.Discoverable || h.Status == catalog.HosterGone || h.Local {
 			continue
+		}
+		if now.Sub(changedAt[h.ID]) < ob.o.Quiet {
+			continue // still arriving: observe the whole of it
 		}
 		last, seen := times[h.ID]
 		switch {

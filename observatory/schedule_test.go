@@ -22,6 +22,7 @@ func TestRun(t *testing.T) {
 	ob := e.observatory(func(o *Options) {
 		o.Tick = 20 * time.Millisecond
 		o.Settle = 300 * time.Millisecond
+		o.Quiet = 50 * time.Millisecond
 		o.Every = time.Hour
 	})
 	ctx, cancel := context.WithCancel(context.Background())

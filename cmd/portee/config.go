@@ -33,8 +33,12 @@ type config struct {
 	Librehosters []string
 	AllowPrivate bool
 	Refresh      time.Duration
-	LogLevel     slog.Level
-	LogFormat    string
+	// ObservatoryBrowser is Chromium for the observatory's browser mode;
+	// ObservatoryEvery 0 turns the scheduled observations off.
+	ObservatoryBrowser string
+	ObservatoryEvery   time.Duration
+	LogLevel           slog.Level
+	LogFormat          string
 }
 
 // usageError is invalid configuration: exit status 2, naming the setting.
@@ -147,6 +151,8 @@ func parseConfig(role string, args []string, stderr io.Writer) (*config, []strin
 	followFile := s.add("follow-file", "PORTEE_FOLLOW_FILE", "", "directory: file with one node per line")
 	allow := s.addBool("allow-private-networks", "PORTEE_ALLOW_PRIVATE_NETWORKS", "false", "allow requests to private and loopback addresses")
 	refresh := s.add("refresh", "PORTEE_REFRESH_INTERVAL", "6h", "directory: how often each node is re-fetched")
+	obsBrowser := s.add("observatory-browser", "PORTEE_OBSERVATORY_BROWSER", "", "directory: Chromium binary for the observatory's browser mode (e.g. /usr/bin/chromium)")
+	obsEvery := s.add("observatory-interval", "PORTEE_OBSERVATORY_INTERVAL", "24h", "directory: how often each hoster's sites are observed (0: never)")
 	level := s.add("log-level", "PORTEE_LOG_LEVEL", "info", "debug, info, warn or error")
 	format := s.add("log-format", "PORTEE_LOG_FORMAT", "text", "text or json")
 	imports := s.addImportSources()
@@ -187,6 +193,14 @@ func parseConfig(role string, args []string, stderr io.Writer) (*config, []strin
 	}
 	if c.Refresh, err = time.ParseDuration(*refresh); err != nil || c.Refresh < time.Second {
 		return nil, nil, invalid(s.name("refresh"), *refresh, "is not a duration of at least 1s (e.g. 30m, 6h)")
+	}
+	if c.ObservatoryEvery, err = time.ParseDuration(*obsEvery); err != nil || (c.ObservatoryEvery != 0 && c.ObservatoryEvery < time.Minute) {
+		return nil, nil, invalid(s.name("observatory-interval"), *obsEvery, "is not 0 or a duration of at least 1m (e.g. 24h)")
+	}
+	if c.ObservatoryBrowser = *obsBrowser; c.ObservatoryBrowser != "" {
+		if st, err := os.Stat(c.ObservatoryBrowser); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+			return nil, nil, invalid(s.name("observatory-browser"), c.ObservatoryBrowser, "is not an executable file")
+		}
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return nil, nil, invalid(s.name("log-level"), *level, "is not one of debug, info, warn, error")

@@ -32,6 +32,9 @@ func TestInvalidConfigExits2NamingTheSetting(t *testing.T) {
 		{args: []string{"directory", "--follow", "not-an-acct"}, want: "PORTEE_FOLLOW (--follow): \"not-an-acct\""},
 		{args: []string{"directory", "--base-url", "http://x.org/sub/path"}, want: "PORTEE_BASE_URL (--base-url)"},
 		{args: []string{"directory", "--log-level", "loud"}, want: "PORTEE_LOG_LEVEL (--log-level)"},
+		{args: []string{"directory", "--observatory-browser", "/no/such/chromium"}, want: "PORTEE_OBSERVATORY_BROWSER (--observatory-browser): \"/no/such/chromium\" is not an executable file"},
+		{args: []string{"demo", "--observatory-browser", "/etc"}, want: "PORTEE_OBSERVATORY_BROWSER (--observatory-browser)"},
+		{args: []string{"directory", "--observatory-interval", "30s"}, want: "PORTEE_OBSERVATORY_INTERVAL (--observatory-interval)"},
 		{args: []string{"frobnicate"}, want: "unknown command"},
 		{args: []string{"node", "--no-such-flag"}, want: "no-such-flag"},
 	}

@@ -59,6 +59,7 @@ func runDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		Follow: c.Follow, AllowPrivate: c.AllowPrivate, RefreshEvery: c.Refresh,
 		ChatonsInfos: c.ChatonsInfos, Librehosters: c.Librehosters,
 		Logger: log, Version: appVersion(),
+		Observatory: app.ObservatoryOptions{Browser: c.ObservatoryBrowser, Every: c.ObservatoryEvery, Off: c.ObservatoryEvery == 0},
 	})
 	if err != nil {
 		return err
@@ -77,7 +78,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	d, err := demo.Start(ctx, demo.Options{
 		Listen: c.Listen, DataDir: c.DataDir, DatabaseURL: c.DatabaseURL,
 		MeiliURL: c.MeiliURL, MeiliKey: c.MeiliKey, MeiliIndex: c.MeiliIndex,
-		Logger: log, Version: appVersion(),
+		Logger: log, Version: appVersion(), ObservatoryBrowser: c.ObservatoryBrowser,
 	})
 	if err != nil {
 		return err

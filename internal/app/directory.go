@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"codeberg.org/portee/portee/catalog"
 	"codeberg.org/portee/portee/federation"
 	"codeberg.org/portee/portee/frontend"
+	"codeberg.org/portee/portee/observatory"
 	"codeberg.org/portee/portee/search"
 )
 
@@ -35,6 +37,19 @@ type DirectoryOptions struct {
 	Logger       *slog.Logger
 	Version      string
 	Listener     net.Listener
+	Observatory  ObservatoryOptions
+}
+
+// ObservatoryOptions configure the directory's observatory.
+type ObservatoryOptions struct {
+	Off     bool              // no scheduled observations
+	Browser string            // Chromium binary for browser mode; "" = HTML/CSS parsing
+	Every   time.Duration     // per hoster; default 24 h
+	Tick    time.Duration     // schedule check; default 1 min
+	Settle  time.Duration     // re-observe after a change once this old; default 1 h
+	Quiet   time.Duration     // wait for a burst of changes to end; default 10 s
+	RootCAs *x509.CertPool    // the demo's sites' authority
+	Resolve map[string]string // the demo's invented domains → loopback sites
 }
 
 // Directory is a running directory.
@@ -43,12 +58,14 @@ type Directory struct {
 	Fed      *federation.Directory
 	Index    search.Index // what searches use (Meilisearch with embedded fallback, or embedded)
 	Indexers []*search.Indexer
-	URL      string
-	log      *slog.Logger
-	srv      *http.Server
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	closers  []func() error
+	// Observatory observes the hosters' sites (dashboard: ObserveHoster, Trigger).
+	Observatory *observatory.Observatory
+	URL         string
+	log         *slog.Logger
+	srv         *http.Server
+	cancel      context.CancelFunc
+	wg          sync.WaitGroup
+	closers     []func() error
 }
 
 // StartDirectory opens the catalog and the search index, serves the public
@@ -126,9 +143,18 @@ func StartDirectory(ctx context.Context, o DirectoryOptions) (*Directory, error)
 	if err != nil {
 		return fail(err)
 	}
+	d.Observatory, err = observatory.New(observatory.Options{
+		Store: store, AllowPrivate: o.AllowPrivate, RootCAs: o.Observatory.RootCAs, Resolve: o.Observatory.Resolve,
+		Browser: o.Observatory.Browser, BaseURL: o.BaseURL, Version: o.Version, Every: o.Observatory.Every,
+		Tick: o.Observatory.Tick, Settle: o.Observatory.Settle, Quiet: o.Observatory.Quiet, Logger: d.log,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	d.closers = append(d.closers, d.Observatory.Close)
 	fe, err := frontend.New(frontend.Config{
 		Store: store, Search: search.NewService(d.Index, time.Now), BaseURL: o.BaseURL,
-		Role: "directory", Version: o.Version, Logger: d.log,
+		Role: "directory", Version: o.Version, Logger: d.log, Observatory: d.Observatory,
 	})
 	if err != nil {
 		return fail(err)
@@ -150,6 +176,9 @@ func StartDirectory(ctx context.Context, o DirectoryOptions) (*Directory, error)
 	d.goRun(func() error { return fe.Auth().RunSweeper(runCtx, time.Hour) })
 	for _, x := range d.Indexers {
 		d.goRun(func() error { return x.Run(runCtx) })
+	}
+	if !o.Observatory.Off {
+		d.goRun(func() error { return d.Observatory.Run(runCtx) })
 	}
 	for _, target := range o.Follow {
 		d.goRun(func() error { return d.follow(runCtx, target) })

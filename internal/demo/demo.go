@@ -36,12 +36,16 @@ type Options struct {
 	WatchInterval time.Duration // hoster file polling; default 250ms
 	Logger        *slog.Logger
 	Version       string
+	// ObservatoryBrowser is Chromium for the observatory's browser mode
+	// ("" = HTML and CSS parsing only).
+	ObservatoryBrowser string
 }
 
 // Demo is a running demo.
 type Demo struct {
 	Directory *app.Directory
 	Nodes     []*app.Node
+	Sites     *Sites // the hosters' service sites the observatory visits
 	DataDir   string
 	tempDir   bool
 	// ChatonsInfos serves the demo's own ChatonsInfos federation, which the
@@ -95,6 +99,20 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		}
 	}
 
+	files := map[string][]byte{}
+	for _, name := range names {
+		username := strings.SplitN(strings.TrimSuffix(path.Base(name), ".yaml"), "-", 2)[1]
+		if files[username], err = hosterFiles.ReadFile(name); err != nil {
+			closeUnused(0)
+			d.cleanup()
+			return nil, err
+		}
+	}
+	if d.Sites, err = startSites(files); err != nil {
+		closeUnused(0)
+		d.cleanup()
+		return nil, fmt.Errorf("demo: service sites: %w", err)
+	}
 	var follow []string
 	for i, name := range names {
 		username := strings.SplitN(strings.TrimSuffix(path.Base(name), ".yaml"), "-", 2)[1]
@@ -142,6 +160,10 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		Follow: follow, AllowPrivate: true, RefreshEvery: time.Minute,
 		Logger: o.Logger, Version: o.Version,
 		ChatonsInfos: []string{d.ChatonsInfos.FederationURL()},
+		// The demo shows findings within a minute: hosters are observed as
+		// soon as they arrive, and again shortly after their offers do.
+		Observatory: app.ObservatoryOptions{Browser: o.ObservatoryBrowser, Tick: time.Second, Settle: 3 * time.Second, Quiet: 2 * time.Second,
+			RootCAs: d.Sites.RootCAs, Resolve: d.Sites.Resolve},
 	})
 	if err != nil {
 		d.Close()
@@ -205,6 +227,9 @@ func (d *Demo) Close() error {
 	}
 	for _, n := range d.Nodes {
 		errs = append(errs, n.Close())
+	}
+	if d.Sites != nil {
+		errs = append(errs, d.Sites.Close())
 	}
 	if d.ChatonsInfos != nil {
 		errs = append(errs, d.ChatonsInfos.Close())
