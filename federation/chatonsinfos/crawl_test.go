@@ -244,6 +244,9 @@ func TestCrawlFederationOfFiftyOrganisations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if rep.Organizations != 50 || !hasProblem(rep, "/org/3.properties", "410") {
+			t.Errorf("second refresh: %d organisations; problems %v", rep.Organizations, rep.Problems)
+		}
 		if h, _ := s.HosterByActor(ctx, ff.url("/org/1.properties")); h.Name != "Chaton renommé" {
 			t.Errorf("renamed organisation: %q", h.Name)
 		}
