@@ -136,3 +136,25 @@ func (s *Store) HideImportedDuplicates(ctx context.Context, websiteHost string, 
 	}
 	return hidden, nil
 }
+
+// NodeByWebsiteHost returns a live Portée node's hoster whose website host
+// is websiteHost, or ErrNotFound.
+func (s *Store) NodeByWebsiteHost(ctx context.Context, websiteHost string) (*Hoster, error) {
+	if websiteHost == "" {
+		return nil, fmt.Errorf("catalog: node of website %q: %w", websiteHost, ErrNotFound)
+	}
+	var rows []struct {
+		ID      int64  `db:"id"`
+		Website string `db:"website"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, website FROM hosters WHERE source = ? AND status <> ? AND website <> ''`),
+		SourcePortee, HosterGone); err != nil {
+		return nil, fmt.Errorf("catalog: node of website %q: %w", websiteHost, err)
+	}
+	for _, r := range rows {
+		if WebsiteHost(r.Website) == websiteHost {
+			return s.HosterByID(ctx, r.ID)
+		}
+	}
+	return nil, fmt.Errorf("catalog: node of website %q: %w", websiteHost, ErrNotFound)
+}

@@ -298,3 +298,36 @@ func TestImportedOrganisationCannotTakeANode(t *testing.T) {
 		t.Errorf("node overwritten: %q %q", h.Name, h.Source)
 	}
 }
+
+// TestNodeStoredDuringImportWins: a node of the same hoster stored while the
+// import runs (after the import listed the nodes, before it writes that
+// organisation) still wins: the import checks again after writing. The
+// importer's clock is the seam: it is read once at the start, then once per
+// organisation, after the nodes were listed.
+func TestNodeStoredDuringImportWins(t *testing.T) {
+	s := catalogtest.NewSQLite(t)
+	ctx := context.Background()
+	ff := newFakeFederation(t, 1, 2)
+	im := quietImporter(s)
+	calls := 0
+	im.Now = func() time.Time {
+		if calls++; calls == 2 {
+			node := catalogtest.SampleHoster("chaton0", "https://chaton-0.example")
+			if err := s.UpsertHoster(ctx, node, catalog.WriteMeta{}); err != nil {
+				t.Error(err)
+			}
+		}
+		return time.Now()
+	}
+	rep, err := im.Import(ctx, ff.url("/org/0.properties"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := s.ListHosters(ctx, catalog.HosterFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hs) != 1 || hs[0].Source != catalog.SourcePortee {
+		t.Errorf("%d hosters shown: %+v; problems %v", len(hs), hs, rep.Problems)
+	}
+}

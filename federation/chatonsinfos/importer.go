@@ -216,6 +216,18 @@ func (im *Importer) apply(ctx context.Context, org *Organization, kind string, n
 	if _, err := im.Store.DeleteHosterOffersExcept(ctx, h.ID, keep, now, catalog.WriteMeta{}); err != nil {
 		return probs, err
 	}
+	// A node of the same hoster may have been stored while this import ran
+	// (the directory follows and imports at the same time): written first,
+	// checked after, as the node's side does, so one of the two always sees
+	// the other.
+	if node, err := im.Store.NodeByWebsiteHost(ctx, site); err == nil {
+		if _, err := im.Store.HideImportedDuplicates(ctx, site, now); err != nil {
+			return probs, err
+		}
+		probs = append(probs, Problem{Source: org.URL, Reason: "same website as the Portée node " + node.Acct() + ": the node's signed data is shown"})
+	} else if !errors.Is(err, catalog.ErrNotFound) {
+		return probs, err
+	}
 	return probs, nil
 }
 
