@@ -51,6 +51,9 @@ func (ff *fakeFederation) serve(w http.ResponseWriter, r *http.Request) {
 	case p == "/federation.properties":
 		fmt.Fprint(w, "file.class = Federation\nfederation.name = Fausse fédération\n")
 		for i := 0; i < ff.orgs; i++ {
+			if v > 2 && i == 4 {
+				continue // organisation 4 left the collective
+			}
 			fmt.Fprintf(w, "subs.org%d = %s\n", i, ff.url(fmt.Sprintf("/org/%d.properties", i)))
 		}
 		if ff.clean {
@@ -268,6 +271,21 @@ func TestCrawlFederationOfFiftyOrganisations(t *testing.T) {
 		reps, err := s.ImportReports(ctx, 10)
 		if err != nil || len(reps) != 2 || len(reps[0].Problems) == 0 {
 			t.Fatalf("reports %d (%v)", len(reps), err)
+		}
+
+		// Organisation 4 is no longer listed: it left, it is gone.
+		ff.version.Store(3)
+		if rep, err = im.Import(ctx, ff.url("/federation.properties")); err != nil {
+			t.Fatal(err)
+		}
+		if h, _ := s.HosterByActor(ctx, ff.url("/org/4.properties")); h.Status != catalog.HosterGone {
+			t.Errorf("organisation no longer listed is %q", h.Status)
+		}
+		if !hasProblem(rep, "/org/4.properties", "no longer listed") {
+			t.Errorf("problems %v", rep.Problems)
+		}
+		if h, _ := s.HosterByActor(ctx, ff.url("/org/6.properties")); h.Status != catalog.HosterActive {
+			t.Errorf("a listed organisation is %q", h.Status)
 		}
 	})
 }
