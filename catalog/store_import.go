@@ -136,3 +136,68 @@ func (s *Store) HideImportedDuplicates(ctx context.Context, websiteHost string, 
 	}
 	return hidden, nil
 }
+
+// NodeByWebsiteHost returns a live Portée node's hoster whose website host
+// is websiteHost, or ErrNotFound.
+func (s *Store) NodeByWebsiteHost(ctx context.Context, websiteHost string) (*Hoster, error) {
+	if websiteHost == "" {
+		return nil, fmt.Errorf("catalog: node of website %q: %w", websiteHost, ErrNotFound)
+	}
+	var rows []struct {
+		ID      int64  `db:"id"`
+		Website string `db:"website"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, website FROM hosters WHERE source = ? AND status <> ? AND website <> ''`),
+		SourcePortee, HosterGone); err != nil {
+		return nil, fmt.Errorf("catalog: node of website %q: %w", websiteHost, err)
+	}
+	for _, r := range rows {
+		if WebsiteHost(r.Website) == websiteHost {
+			return s.HosterByID(ctx, r.ID)
+		}
+	}
+	return nil, fmt.Errorf("catalog: node of website %q: %w", websiteHost, ErrNotFound)
+}
+
+// ReplaceImportMembers records the organisations (hoster actor ids) source
+// listed at this import and returns those it listed before and no longer
+// does, and that no other source lists.
+func (s *Store) ReplaceImportMembers(ctx context.Context, source string, actorIDs []string) ([]string, error) {
+	var dropped []string
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		dropped = nil
+		var before []string
+		if err := tx.SelectContext(ctx, &before, s.db.Rebind(`SELECT actor_id FROM import_members WHERE source_url = ? ORDER BY actor_id`), source); err != nil {
+			return err
+		}
+		now := map[string]bool{}
+		for _, a := range actorIDs {
+			now[a] = true
+		}
+		if _, err := tx.ExecContext(ctx, s.db.Rebind(`DELETE FROM import_members WHERE source_url = ?`), source); err != nil {
+			return err
+		}
+		for a := range now {
+			if _, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO import_members (source_url, actor_id) VALUES (?, ?)`), source, a); err != nil {
+				return err
+			}
+		}
+		for _, a := range before {
+			if now[a] {
+				continue
+			}
+			var n int
+			if err := tx.GetContext(ctx, &n, s.db.Rebind(`SELECT COUNT(*) FROM import_members WHERE actor_id = ?`), a); err != nil {
+				return err
+			}
+			if n == 0 {
+				dropped = append(dropped, a)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("catalog: import members of %q: %w", source, err)
+	}
+	return dropped, nil
+}

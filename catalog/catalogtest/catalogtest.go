@@ -58,6 +58,7 @@ func SampleHoster(username, baseURL string) *catalog.Hoster {
 		ActorID:  actor,
 		Username: username,
 		Domain:   domain,
+		Source:   catalog.SourcePortee,
 		Name:     "Chaton " + username,
 		Summary:  "Association d'hébergement de services libres, éthiques et locaux.",
 		Website:  baseURL + "/",

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"codeberg.org/portee/portee/catalog"
 	"codeberg.org/portee/portee/federation/chatonsinfos"
@@ -101,7 +102,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stdout, chatonsinfos.Problem(p).Error())
 	}
 	fmt.Fprintf(stdout, "importé / imported: %d organisations, %d services, %d fichiers / files, %d problèmes / problems (%s)\n",
-		rep.Organizations, rep.Services, rep.Files, len(rep.Problems), rep.FinishedAt.Sub(rep.StartedAt).Round(1e6))
+		rep.Organizations, rep.Services, rep.Files, len(rep.Problems), rep.FinishedAt.Sub(rep.StartedAt).Round(time.Millisecond))
 	return nil
 }
 

@@ -146,7 +146,6 @@ func Crawl(ctx context.Context, g Getter, root string, o Options) (*Result, erro
 		return nil, err
 	}
 	res.Files++
-	res.Problems = append(res.Problems, f.Problems...)
 	class := f.Class()
 	if class == "" && f.Get("organization.name") != "" {
 		class = "organization" // files without file.class exist; the keys say enough
@@ -165,6 +164,7 @@ func Crawl(ctx context.Context, g Getter, root string, o Options) (*Result, erro
 		}
 		return res, nil
 	case "federation":
+		res.Problems = append(res.Problems, f.Problems...)
 	default:
 		return nil, Problem{Source: root, Line: f.Line("file.class"), Key: "file.class",
 			Reason: fmt.Sprintf("%q is neither Federation nor Organization", printable(f.Get("file.class")))}

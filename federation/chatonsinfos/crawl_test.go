@@ -51,6 +51,9 @@ func (ff *fakeFederation) serve(w http.ResponseWriter, r *http.Request) {
 	case p == "/federation.properties":
 		fmt.Fprint(w, "file.class = Federation\nfederation.name = Fausse fédération\n")
 		for i := 0; i < ff.orgs; i++ {
+			if v > 2 && i == 4 {
+				continue // organisation 4 left the collective
+			}
 			fmt.Fprintf(w, "subs.org%d = %s\n", i, ff.url(fmt.Sprintf("/org/%d.properties", i)))
 		}
 		if ff.clean {
@@ -244,6 +247,9 @@ func TestCrawlFederationOfFiftyOrganisations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if rep.Organizations != 50 || !hasProblem(rep, "/org/3.properties", "410") {
+			t.Errorf("second refresh: %d organisations; problems %v", rep.Organizations, rep.Problems)
+		}
 		if h, _ := s.HosterByActor(ctx, ff.url("/org/1.properties")); h.Name != "Chaton renommé" {
 			t.Errorf("renamed organisation: %q", h.Name)
 		}
@@ -265,6 +271,21 @@ func TestCrawlFederationOfFiftyOrganisations(t *testing.T) {
 		reps, err := s.ImportReports(ctx, 10)
 		if err != nil || len(reps) != 2 || len(reps[0].Problems) == 0 {
 			t.Fatalf("reports %d (%v)", len(reps), err)
+		}
+
+		// Organisation 4 is no longer listed: it left, it is gone.
+		ff.version.Store(3)
+		if rep, err = im.Import(ctx, ff.url("/federation.properties")); err != nil {
+			t.Fatal(err)
+		}
+		if h, _ := s.HosterByActor(ctx, ff.url("/org/4.properties")); h.Status != catalog.HosterGone {
+			t.Errorf("organisation no longer listed is %q", h.Status)
+		}
+		if !hasProblem(rep, "/org/4.properties", "no longer listed") {
+			t.Errorf("problems %v", rep.Problems)
+		}
+		if h, _ := s.HosterByActor(ctx, ff.url("/org/6.properties")); h.Status != catalog.HosterActive {
+			t.Errorf("a listed organisation is %q", h.Status)
 		}
 	})
 }
@@ -293,5 +314,38 @@ func TestImportedOrganisationCannotTakeANode(t *testing.T) {
 	h, _ := s.HosterByActor(ctx, node.ActorID)
 	if h.Name != node.Name || h.Source != catalog.SourcePortee {
 		t.Errorf("node overwritten: %q %q", h.Name, h.Source)
+	}
+}
+
+// TestNodeStoredDuringImportWins: a node of the same hoster stored while the
+// import runs (after the import listed the nodes, before it writes that
+// organisation) still wins: the import checks again after writing. The
+// importer's clock is the seam: it is read once at the start, then once per
+// organisation, after the nodes were listed.
+func TestNodeStoredDuringImportWins(t *testing.T) {
+	s := catalogtest.NewSQLite(t)
+	ctx := context.Background()
+	ff := newFakeFederation(t, 1, 2)
+	im := quietImporter(s)
+	calls := 0
+	im.Now = func() time.Time {
+		if calls++; calls == 2 {
+			node := catalogtest.SampleHoster("chaton0", "https://chaton-0.example")
+			if err := s.UpsertHoster(ctx, node, catalog.WriteMeta{}); err != nil {
+				t.Error(err)
+			}
+		}
+		return time.Now()
+	}
+	rep, err := im.Import(ctx, ff.url("/org/0.properties"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := s.ListHosters(ctx, catalog.HosterFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hs) != 1 || hs[0].Source != catalog.SourcePortee {
+		t.Errorf("%d hosters shown: %+v; problems %v", len(hs), hs, rep.Problems)
 	}
 }

@@ -12,7 +12,8 @@ import (
 // WellKnown is where ChatonsInfos files live.
 const WellKnown = "/.well-known/chatonsinfos/"
 
-// Export paths of a node's files, relative to its base URL.
+// OrganizationPath is the path of a node's organisation file for a hoster,
+// relative to its base URL.
 func OrganizationPath(username string) string { return WellKnown + username + ".properties" }
 
 // ServicePath is the path of one offer's service file.
@@ -73,7 +74,6 @@ func OrganizationFile(h *catalog.Hoster, offers []catalog.Offer, serviceURL func
 	put("organization.geolocation.address", addr)
 	put("organization.memberof.chatons.startdate", h.MemberSince)
 	put("organization.memberof.chatons.status.level", "ACTIVE")
-	put("organization.startdate", h.CreatedAt.UTC().Format(time.DateOnly))
 	if len(offers) > 0 {
 		w.Section("Subs")
 		for _, o := range offers {

@@ -85,6 +85,7 @@ func (im *Importer) Import(ctx context.Context, root string) (*catalog.ImportRep
 			rep.Services += len(org.Offers)
 		}
 	}
+	probs = append(probs, im.dropUnlisted(ctx, root, res, now())...)
 	for _, p := range probs {
 		rep.Problems = append(rep.Problems, catalog.ImportProblem(p))
 	}
@@ -216,6 +217,18 @@ func (im *Importer) apply(ctx context.Context, org *Organization, kind string, n
 	if _, err := im.Store.DeleteHosterOffersExcept(ctx, h.ID, keep, now, catalog.WriteMeta{}); err != nil {
 		return probs, err
 	}
+	// A node of the same hoster may have been stored while this import ran
+	// (the directory follows and imports at the same time): written first,
+	// checked after, as the node's side does, so one of the two always sees
+	// the other.
+	if node, err := im.Store.NodeByWebsiteHost(ctx, site); err == nil {
+		if _, err := im.Store.HideImportedDuplicates(ctx, site, now); err != nil {
+			return probs, err
+		}
+		probs = append(probs, Problem{Source: org.URL, Reason: "same website as the Portée node " + node.Acct() + ": the node's signed data is shown"})
+	} else if !errors.Is(err, catalog.ErrNotFound) {
+		return probs, err
+	}
 	return probs, nil
 }
 
@@ -289,4 +302,32 @@ func sameOffer(a, b *catalog.Offer) bool {
 		}
 	}
 	return reflect.DeepEqual(x, y)
+}
+
+// dropUnlisted marks gone the organisations root listed before and no
+// longer lists (they left the collective), unless another source lists
+// them. Organisations listed but unreadable this time stay members: their
+// checks count the failure.
+func (im *Importer) dropUnlisted(ctx context.Context, root string, res *Result, now time.Time) []Problem {
+	listed := make([]string, 0, len(res.Organizations))
+	for _, org := range res.Organizations {
+		listed = append(listed, org.URL)
+	}
+	dropped, err := im.Store.ReplaceImportMembers(ctx, root, listed)
+	if err != nil {
+		return []Problem{{Source: root, Reason: err.Error()}}
+	}
+	var probs []Problem
+	for _, a := range dropped {
+		h, err := im.Store.HosterByActor(ctx, a)
+		if err != nil || h.Source == catalog.SourcePortee || h.Status == catalog.HosterGone {
+			continue
+		}
+		if _, err := im.Store.RecordCheck(ctx, h.ID, false, true, now, im.downAfter()); err != nil {
+			probs = append(probs, Problem{Source: a, Reason: err.Error()})
+			continue
+		}
+		probs = append(probs, Problem{Source: a, Reason: "no longer listed by " + root + ": marked gone"})
+	}
+	return probs
 }

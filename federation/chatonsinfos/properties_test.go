@@ -1,6 +1,7 @@
 package chatonsinfos
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -205,4 +206,19 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSingleOrganisationProblemsReportedOnce(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/org.properties"
+	if err := os.WriteFile(path, []byte("file.class = Organization\norganization.name = X\nbroken\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Crawl(context.Background(), FileGetter{}, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(res.AllProblems()); n != 1 {
+		t.Errorf("%d problems, want 1: %v", n, res.AllProblems())
+	}
 }

@@ -17,3 +17,13 @@ CREATE TABLE import_reports (
     problems      TEXT    NOT NULL DEFAULT '[]'
 );
 CREATE INDEX import_reports_source ON import_reports (source_url, id);
+
+-- Which organisations each imported source listed at its last import: one
+-- that a federation stops listing (it left the collective) is marked gone,
+-- unless another source still lists it.
+CREATE TABLE import_members (
+    source_url TEXT NOT NULL,
+    actor_id   TEXT NOT NULL,
+    PRIMARY KEY (source_url, actor_id)
+);
+CREATE INDEX import_members_actor ON import_members (actor_id);
