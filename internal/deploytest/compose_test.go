@@ -306,6 +306,11 @@ func checkDockerfile(text string) []error {
 	}) {
 		fail("the final stage declares no /var/lib/portee volume")
 	}
+	if !slices.ContainsFunc(final, func(in instruction) bool {
+		return in.op == "HEALTHCHECK" && strings.Contains(in.args, `CMD ["/portee", "healthcheck"`)
+	}) {
+		fail(`the final stage has no HEALTHCHECK running ["/portee", "healthcheck", …]`)
+	}
 	return errs
 }
 
@@ -455,6 +460,9 @@ func TestDockerfileChecksCatchBreakage(t *testing.T) {
 		"latest base":      func(s string) string { return strings.Replace(s, "golang:1.26-bookworm", "golang:latest", 1) },
 		"shell entrypoint": func(s string) string { return strings.ReplaceAll(s, `ENTRYPOINT ["/portee"]`, "ENTRYPOINT /portee") },
 		"no volume":        func(s string) string { return regexp.MustCompile(`(?m)^VOLUME .*$`).ReplaceAllString(s, "") },
+		"no healthcheck": func(s string) string {
+			return regexp.MustCompile(`(?m)^HEALTHCHECK .*\\\n.*$`).ReplaceAllString(s, "")
+		},
 	}
 	for name, edit := range cases {
 		t.Run(name, func(t *testing.T) {
