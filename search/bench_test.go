@@ -94,7 +94,7 @@ func synthDocuments(b testing.TB, n int) []Document {
 	err := synth.Each(synth.Options{Offers: n, Seed: 4}, func(h catalog.Hoster, offers []catalog.Offer) error {
 		hid++
 		h.ID = hid
-		hi := &hosterInfo{h: &h, indexable: true, score: 0.75, changed: h.Updated}
+		hi := &hosterInfo{h: &h, indexable: true, charter: charterCounts{required: 20, answered: 16, score: 0.75}, changed: h.Updated}
 		for i := range offers {
 			oid++
 			offers[i].ID, offers[i].HosterID = oid, hid

@@ -48,9 +48,14 @@ type Document struct {
 	Lat           *float64 `json:"lat,omitempty"`
 	Lon           *float64 `json:"lon,omitempty"`
 	MemberSince   string   `json:"member_since,omitempty"`
-	// CharterScore is the share (0..1) of required commitments answered
-	// "yes"; shown, never used to rank.
-	CharterScore float64 `json:"charter_score"`
+	// CharterScore is the share (0..1) of "yes" among the required
+	// commitments the hoster answered yes, partial or no; CharterRequired
+	// and CharterAnswered say how many there are and how many have an
+	// answer, so that a missing answer never reads as a failure. Shown,
+	// never used to rank.
+	CharterScore    float64 `json:"charter_score"`
+	CharterRequired int     `json:"charter_required"`
+	CharterAnswered int     `json:"charter_answered"`
 	// Updated is the unix time (seconds) of the latest change to the offer,
 	// its hoster or its declaration: what `portee reindex --check` compares.
 	Updated int64 `json:"updated"`

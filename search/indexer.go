@@ -188,7 +188,7 @@ type docBuilder struct {
 type hosterInfo struct {
 	h         *catalog.Hoster
 	indexable bool
-	score     float64
+	charter   charterCounts
 	changed   time.Time // latest of the hoster's and its declaration's changes
 }
 
@@ -222,7 +222,7 @@ func (b *docBuilder) info(ctx context.Context, id int64) (*hosterInfo, error) {
 			return nil, err
 		default:
 			hi.changed = laterOf(hi.changed, d.Updated)
-			hi.score, err = b.score(ctx, d)
+			hi.charter, err = b.charterCounts(ctx, d)
 			if err != nil {
 				return nil, err
 			}
@@ -239,9 +239,19 @@ func laterOf(a, b time.Time) time.Time {
 	return a
 }
 
-// score is the share of the charter's required commitments answered
-// "yes" (0 when the charter version is unknown).
-func (b *docBuilder) score(ctx context.Context, d *catalog.CharterDeclaration) (float64, error) {
+// charterCounts is what a declaration says of the required commitments
+// of its charter version.
+type charterCounts struct {
+	required, answered int
+	// score is the share of "yes" among the required commitments answered
+	// yes, partial or no: an unanswered commitment is not a failure, and
+	// "not applicable" is neither kept nor failed.
+	score float64
+}
+
+// charterCounts counts the declaration's answers to the required
+// commitments (nothing when the charter version is unknown).
+func (b *docBuilder) charterCounts(ctx context.Context, d *catalog.CharterDeclaration) (charterCounts, error) {
 	key := d.CharterID + "\x00" + d.CharterVersion
 	c, ok := b.charters[key]
 	if !ok {
@@ -250,32 +260,40 @@ func (b *docBuilder) score(ctx context.Context, d *catalog.CharterDeclaration) (
 		if errors.Is(err, catalog.ErrNotFound) {
 			c = nil
 		} else if err != nil {
-			return 0, err
+			return charterCounts{}, err
 		}
 		b.charters[key] = c
 	}
 	if c == nil {
-		return 0, nil
+		return charterCounts{}, nil
 	}
-	yes := map[string]bool{}
+	status := map[string]string{}
 	for _, a := range d.Answers {
-		if a.Status == catalog.AnswerYes {
-			yes[a.Commitment] = true
-		}
+		status[a.Commitment] = a.Status
 	}
-	required, answered := 0, 0
+	var cc charterCounts
+	yes, judged := 0, 0
 	for _, cm := range c.Commitments {
-		if cm.Required {
-			required++
-			if yes[cm.ID] {
-				answered++
-			}
+		if !cm.Required {
+			continue
+		}
+		cc.required++
+		switch status[cm.ID] {
+		case catalog.AnswerYes:
+			yes++
+			judged++
+			cc.answered++
+		case catalog.AnswerPartial, catalog.AnswerNo:
+			judged++
+			cc.answered++
+		case catalog.AnswerNotApplicable:
+			cc.answered++
 		}
 	}
-	if required == 0 {
-		return 0, nil
+	if judged > 0 {
+		cc.score = float64(yes) / float64(judged)
 	}
-	return float64(answered) / float64(required), nil
+	return cc, nil
 }
 
 func (b *docBuilder) hoster(ctx context.Context, id int64) ([]Document, []string, error) {
@@ -332,7 +350,7 @@ func hosterFields(hi *hosterInfo) Document {
 		HosterID: h.ID, HosterActor: h.ActorID, HosterAcct: h.Acct(), HosterName: h.Name,
 		HosterSummary: h.Summary, HosterStatus: h.Status,
 		Commune: h.Commune, PostalCode: h.PostalCode, Departement: h.Departement, Region: h.Region,
-		MemberSince: h.MemberSince, CharterScore: hi.score,
+		MemberSince: h.MemberSince, CharterScore: hi.charter.score, CharterRequired: hi.charter.required, CharterAnswered: hi.charter.answered,
 	}
 	if d.HosterStatus == "" {
 		d.HosterStatus = catalog.HosterActive

@@ -44,26 +44,30 @@ type Response struct {
 // APIHit is a Document as the API shows it: the offer's fields, its hoster
 // in one object, and the distance to the query place.
 type APIHit struct {
-	ID           string    `json:"id"`
-	Kind         string    `json:"kind"`
-	OfferURL     string    `json:"offer_url,omitempty"`
-	Name         string    `json:"name"`
-	Summary      string    `json:"summary,omitempty"`
-	Category     string    `json:"category,omitempty"`
-	Software     string    `json:"software,omitempty"`
-	Registration string    `json:"registration,omitempty"`
-	Load         string    `json:"load,omitempty"`
-	Audience     string    `json:"audience,omitempty"`
-	AreaDeps     []string  `json:"area_departements,omitempty"`
-	AreaRadiusKm float64   `json:"area_radius_km,omitempty"`
-	Languages    []string  `json:"languages,omitempty"`
-	Status       string    `json:"status,omitempty"`
-	URL          string    `json:"url,omitempty"`
-	Price        string    `json:"price,omitempty"`
-	CharterScore float64   `json:"charter_score"`
-	Updated      time.Time `json:"updated"`
-	Hoster       APIHoster `json:"hoster"`
-	DistanceKm   *float64  `json:"distance_km,omitempty"`
+	ID           string   `json:"id"`
+	Kind         string   `json:"kind"`
+	OfferURL     string   `json:"offer_url,omitempty"`
+	Name         string   `json:"name"`
+	Summary      string   `json:"summary,omitempty"`
+	Category     string   `json:"category,omitempty"`
+	Software     string   `json:"software,omitempty"`
+	Registration string   `json:"registration,omitempty"`
+	Load         string   `json:"load,omitempty"`
+	Audience     string   `json:"audience,omitempty"`
+	AreaDeps     []string `json:"area_departements,omitempty"`
+	AreaRadiusKm float64  `json:"area_radius_km,omitempty"`
+	Languages    []string `json:"languages,omitempty"`
+	Status       string   `json:"status,omitempty"`
+	URL          string   `json:"url,omitempty"`
+	Price        string   `json:"price,omitempty"`
+	CharterScore float64  `json:"charter_score"`
+	// CharterRequired and CharterAnswered: how many required commitments
+	// the charter has and how many the hoster answered.
+	CharterRequired int       `json:"charter_required"`
+	CharterAnswered int       `json:"charter_answered"`
+	Updated         time.Time `json:"updated"`
+	Hoster          APIHoster `json:"hoster"`
+	DistanceKm      *float64  `json:"distance_km,omitempty"`
 }
 
 // APIHoster is the hoster of a hit.
@@ -380,7 +384,7 @@ func apiHit(h Hit) APIHit {
 		ID: d.ID, Kind: d.Kind, OfferURL: d.OfferURL, Name: d.Name, Summary: d.Summary, Category: d.Category,
 		Software: d.Software, Registration: d.Registration, Load: d.Load, Audience: d.Audience,
 		AreaDeps: d.AreaDeps, AreaRadiusKm: d.AreaRadiusKm, Languages: d.Languages, Status: d.Status,
-		URL: d.ServiceURL, Price: d.Price, CharterScore: d.CharterScore, Updated: time.Unix(d.Updated, 0).UTC(),
+		URL: d.ServiceURL, Price: d.Price, CharterScore: d.CharterScore, CharterRequired: d.CharterRequired, CharterAnswered: d.CharterAnswered, Updated: time.Unix(d.Updated, 0).UTC(),
 		DistanceKm: h.DistanceKm,
 		Hoster: APIHoster{ID: d.HosterID, Actor: d.HosterActor, Acct: d.HosterAcct, Name: d.HosterName,
 			Summary: d.HosterSummary, Commune: d.Commune, PostalCode: d.PostalCode, Departement: d.Departement,

@@ -72,7 +72,7 @@ func offer(id int64, h hoster, name, category, software, summary string) search.
 		HosterID: h.id, HosterActor: fmt.Sprintf("https://%d.example/hosters/h%d", h.id, h.id),
 		HosterAcct: fmt.Sprintf("h%d@%d.example", h.id, h.id), HosterName: h.name, HosterStatus: h.status,
 		Commune: h.at.commune, PostalCode: h.at.postal, Departement: h.at.dep, Region: h.at.region,
-		CharterScore: 0.8, Updated: 1700000000 + id,
+		CharterScore: 0.8, CharterRequired: 20, CharterAnswered: 15, Updated: 1700000000 + id,
 	}
 	if h.geo {
 		d.Lat, d.Lon = f(h.at.lat), f(h.at.lon)
@@ -198,7 +198,8 @@ func RunContract(t *testing.T, open func(t *testing.T) search.Index) {
 			got := r.Hits[0].Document
 			if got.Name != want.Name || got.HosterAcct != want.HosterAcct || got.PostalCode != want.PostalCode ||
 				got.Updated != want.Updated || !slices.Equal(got.Languages, want.Languages) ||
-				got.Lat == nil || *got.Lat != *want.Lat || got.CharterScore != want.CharterScore {
+				got.Lat == nil || *got.Lat != *want.Lat || got.CharterScore != want.CharterScore ||
+				got.CharterRequired != want.CharterRequired || got.CharterAnswered != want.CharterAnswered {
 				t.Errorf("document changed on the way: got %+v, want %+v", got, want)
 			}
 		})
