@@ -293,7 +293,7 @@ func TestCountsAgree(t *testing.T) {
 	}
 	body := f.page("/hebergeurs", http.StatusOK)
 	sum := 0
-	for _, m := range regexp.MustCompile(`<td class="n">(\d+)</td>`).FindAllStringSubmatch(body, -1) {
+	for _, m := range regexp.MustCompile(`<td class="n"[^>]*>(\d+)</td>`).FindAllStringSubmatch(body, -1) {
 		n, _ := strconv.Atoi(m[1])
 		sum += n
 	}
