@@ -141,13 +141,6 @@ func (a *Audit) normalize() {
 	}
 }
 
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 // OpenAudit starts a draft audit of the hoster against a charter version,
 // or returns the draft already open for that hoster (created false), so
 // that several auditors work on one draft. The draft keeps a copy of the

@@ -54,33 +54,23 @@ func (d *Directory) publishAudits(ctx context.Context) error {
 		if len(changes) == 0 {
 			return nil
 		}
-		for _, c := range changes {
+		// Most changes are not audits: the cursor moves over a run of them
+		// in one write, and each audit gets a transaction of its own.
+		for len(changes) > 0 {
+			n := 0
+			for n < len(changes) && changes[n].Kind != catalog.ChangeAudit {
+				n++
+			}
 			var act *outActivity
 			var inbox string
-			if c.Kind == catalog.ChangeAudit {
-				if act, inbox, err = d.auditActivity(ctx, c); err != nil {
-					return fmt.Errorf("federation: audit change %d: %w", c.Seq, err)
+			if n == 0 {
+				if act, inbox, err = d.auditActivity(ctx, changes[0]); err != nil {
+					return fmt.Errorf("federation: audit change %d: %w", changes[0].Seq, err)
 				}
+				n = 1
 			}
-			prev := cur
-			err := e.store.InTx(ctx, func(tx *sqlx.Tx) error {
-				var at []int64
-				if err := tx.SelectContext(ctx, &at, e.db.Rebind(`SELECT seq FROM feed_cursors WHERE consumer = ?`+e.forUpdate()), auditOutboxConsumer); err != nil {
-					return err
-				}
-				if (len(at) == 0 && prev != 0) || (len(at) == 1 && at[0] != prev) {
-					return errCursorMoved
-				}
-				if act != nil {
-					if err := e.saveActivityTx(ctx, tx, *act); err != nil {
-						return err
-					}
-					if err := e.enqueueTx(ctx, tx, act.ID, []string{inbox}); err != nil {
-						return err
-					}
-				}
-				return e.store.SetCursorTx(ctx, tx, auditOutboxConsumer, c.Seq)
-			})
+			next := changes[n-1].Seq
+			err := d.advanceAuditCursor(ctx, cur, next, act, inbox)
 			if errors.Is(err, errCursorMoved) {
 				break
 			}
@@ -90,9 +80,34 @@ func (d *Directory) publishAudits(ctx context.Context) error {
 			if act != nil {
 				e.wakeQueue()
 			}
-			cur = c.Seq
+			cur, changes = next, changes[n:]
 		}
 	}
+}
+
+// advanceAuditCursor moves the cursor from prev to next and, when act is
+// set, stores it and its delivery in the same transaction. Another process
+// that moved the cursor first wins (errCursorMoved).
+func (d *Directory) advanceAuditCursor(ctx context.Context, prev, next int64, act *outActivity, inbox string) error {
+	e := d.e
+	return e.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		var at []int64
+		if err := tx.SelectContext(ctx, &at, e.db.Rebind(`SELECT seq FROM feed_cursors WHERE consumer = ?`+e.forUpdate()), auditOutboxConsumer); err != nil {
+			return err
+		}
+		if (len(at) == 0 && prev != 0) || (len(at) == 1 && at[0] != prev) {
+			return errCursorMoved
+		}
+		if act != nil {
+			if err := e.saveActivityTx(ctx, tx, *act); err != nil {
+				return err
+			}
+			if err := e.enqueueTx(ctx, tx, act.ID, []string{inbox}); err != nil {
+				return err
+			}
+		}
+		return e.store.SetCursorTx(ctx, tx, auditOutboxConsumer, next)
+	})
 }
 
 // auditActivity builds the Create of an audit this directory published;

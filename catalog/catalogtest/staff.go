@@ -265,6 +265,18 @@ func testAuditLifecycle(t *testing.T, s *catalog.Store) {
 	if err != nil || decls[h.ID] == nil {
 		t.Fatalf("AllDeclarations: %v", err)
 	}
+	heads, err := s.LatestAuditHeads(ctx)
+	if err != nil || heads[h.ID] == nil || heads[h.ID].ID != a.ID || len(heads[h.ID].Verdicts) != 0 {
+		t.Fatalf("LatestAuditHeads: %+v %v", heads, err)
+	}
+	vs, err := s.LatestVerdicts(ctx)
+	if err != nil || vs[h.ID]["root"] != catalog.VerdictConforme || vs[h.ID]["libre"] != catalog.VerdictPartiel {
+		t.Fatalf("LatestVerdicts: %+v %v", vs, err)
+	}
+	times, err := s.DeclarationTimes(ctx)
+	if err != nil || !times[h.ID].Equal(d.Updated) {
+		t.Fatalf("DeclarationTimes: %+v %v", times, err)
+	}
 }
 
 func testAuditConcurrentAuditors(t *testing.T, s *catalog.Store) {
