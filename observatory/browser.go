@@ -93,7 +93,11 @@ func (r *round) browse(ctx context.Context, offer, pageURL string, seenHTML map[
 	touch := func() { last.Lock(); lastActivity = time.Now(); last.Unlock() }
 	var wg sync.WaitGroup
 	paused := chromedp.Events(tctx, fetch.RequestPaused)
+	// The loop ends when tctx does; browse waits for it before returning,
+	// so no event is handled (and no wg.Add runs) once the page is done.
+	loopDone := make(chan struct{})
 	go func() {
+		defer close(loopDone)
 		for ev, err := range paused {
 			if err != nil {
 				return
@@ -134,6 +138,7 @@ func (r *round) browse(ctx context.Context, offer, pageURL string, seenHTML map[
 		}
 	}
 	tcancel()
+	<-loopDone
 	wg.Wait()
 	if err != nil {
 		r.ob.log.Info("browser could not load the page", "url", pageURL, "err", err)
