@@ -191,9 +191,9 @@ func (r *round) answer(ctx context.Context, res *browseResult, ev *fetch.EventRe
 		return
 	}
 	res.mu.Lock()
-	if !r.own.Own(u.Host) {
-		if l := res.thirdParty[u.Host]; len(l) < 10 {
-			res.thirdParty[u.Host] = append(l, ev.Request.URL)
+	if host := strings.ToLower(u.Hostname()); !r.own.Own(host) {
+		if l := res.thirdParty[host]; len(l) < 10 {
+			res.thirdParty[host] = append(l, ev.Request.URL)
 		}
 		res.mu.Unlock()
 		fail(network.ErrorReasonBlockedByClient)
