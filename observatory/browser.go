@@ -93,7 +93,11 @@ func (r *round) browse(ctx context.Context, offer, pageURL string, seenHTML map[
 	touch := func() { last.Lock(); lastActivity = time.Now(); last.Unlock() }
 	var wg sync.WaitGroup
 	paused := chromedp.Events(tctx, fetch.RequestPaused)
+	// The loop ends when tctx does; browse waits for it before returning,
+	// so no event is handled (and no wg.Add runs) once the page is done.
+	loopDone := make(chan struct{})
 	go func() {
+		defer close(loopDone)
 		for ev, err := range paused {
 			if err != nil {
 				return
@@ -134,6 +138,7 @@ func (r *round) browse(ctx context.Context, offer, pageURL string, seenHTML map[
 		}
 	}
 	tcancel()
+	<-loopDone
 	wg.Wait()
 	if err != nil {
 		r.ob.log.Info("browser could not load the page", "url", pageURL, "err", err)
@@ -186,9 +191,9 @@ func (r *round) answer(ctx context.Context, res *browseResult, ev *fetch.EventRe
 		return
 	}
 	res.mu.Lock()
-	if !r.own.Own(u.Host) {
-		if l := res.thirdParty[u.Host]; len(l) < 10 {
-			res.thirdParty[u.Host] = append(l, ev.Request.URL)
+	if host := strings.ToLower(u.Hostname()); !r.own.Own(host) {
+		if l := res.thirdParty[host]; len(l) < 10 {
+			res.thirdParty[host] = append(l, ev.Request.URL)
 		}
 		res.mu.Unlock()
 		fail(network.ErrorReasonBlockedByClient)

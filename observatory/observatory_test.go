@@ -257,11 +257,9 @@ func TestTransportFailures(t *testing.T) {
 		offer("nom", "https://nom.panne.test/", "", ""),
 		offer("ferme", "https://127.0.0.1:1/", "", ""),
 	}, catalog.Answer{Commitment: "alternatif-alternatives", Status: catalog.AnswerYes})
-	start := time.Now()
-	obs := observe(t, e.observatory(func(o *Options) { o.Timeout = 500 * time.Millisecond }), h)
-	if d := time.Since(start); d > 20*time.Second {
-		t.Errorf("observation took %s", d)
-	}
+	// The slow site answers after 5 s; 2 s leaves loaded machines (-race)
+	// time for the other handshakes.
+	obs := observe(t, e.observatory(func(o *Options) { o.Timeout = 2 * time.Second }), h)
 	reach := map[string]string{}
 	for _, f := range find(obs, catalog.KindReachability, nil) {
 		reach[f.Offer] = f.Reason

@@ -186,7 +186,7 @@ func (r *round) visit(ctx context.Context, offer, raw string, sw *catalog.Softwa
 		}
 		reach.Detail = strings.Join(chain, " → ")
 	}
-	if last.StatusCode >= 400 || last.StatusCode < 200 || last.StatusCode > 299 && last.StatusCode < 400 {
+	if last.StatusCode < 200 || last.StatusCode > 299 {
 		reach.Status, reach.Reason = catalog.FindingProblem, "status-"+strconv.Itoa(last.StatusCode)
 	}
 	r.add(reach)
@@ -365,11 +365,9 @@ func (r *round) thirdParties(ctx context.Context, offer, pageURL string, page *P
 		if err != nil {
 			continue
 		}
-		if !r.own.Own(u.Host) {
-			if len(byHost[u.Host]) < 10 {
-				byHost[u.Host] = append(byHost[u.Host], res.URL)
-			} else if byHost[u.Host] == nil {
-				byHost[u.Host] = []string{}
+		if host := strings.ToLower(u.Hostname()); !r.own.Own(host) {
+			if len(byHost[host]) < 10 {
+				byHost[host] = append(byHost[host], res.URL)
 			}
 			continue
 		}
