@@ -195,12 +195,56 @@ func (m *Meili) configureLocked(ctx context.Context) error {
 	}
 	m.facets.invalidate()
 	defer m.facets.invalidate()
+	before, err := m.index.GetSettingsWithContext(ctx)
+	if err != nil {
+		return m.wrap("settings", err)
+	}
 	ti, err = m.index.UpdateSettingsWithContext(ctx, meiliSettings())
 	if err := m.wait(ctx, "settings", ti, err); err != nil {
 		return err
 	}
+	// An index made with other searchable fields holds documents without
+	// the fields these rules search (offer_name, summary_text, services…):
+	// rewrite them from what they store, as a reindex would.
+	if !slices.Equal(before.SearchableAttributes, searchable) && !slices.Equal(before.SearchableAttributes, []string{"*"}) {
+		if err := m.rewriteLocked(ctx); err != nil {
+			return err
+		}
+	}
 	m.configured = true
 	return nil
+}
+
+// rewriteLocked re-adds every document, derived again from its stored
+// Document fields.
+func (m *Meili) rewriteLocked(ctx context.Context) error {
+	const page = 1000
+	pk := "id"
+	for off := int64(0); ; off += page {
+		var res meilisearch.DocumentsResult
+		if err := m.index.GetDocumentsWithContext(ctx, &meilisearch.DocumentsQuery{Offset: off, Limit: page}, &res); err != nil {
+			return m.wrap("rewrite documents", err)
+		}
+		var docs []Document
+		if err := res.Results.DecodeInto(&docs); err != nil {
+			return fmt.Errorf("search: meilisearch rewrite documents: %w", err)
+		}
+		if len(docs) > 0 {
+			md := make([]meiliDoc, 0, len(docs))
+			for _, d := range docs {
+				md = append(md, toMeili(d))
+			}
+			m.writeMu.Lock()
+			ti, err := m.index.AddDocumentsWithContext(ctx, md, &meilisearch.DocumentOptions{PrimaryKey: &pk})
+			m.writeMu.Unlock()
+			if err := m.wait(ctx, "rewrite documents", ti, err); err != nil {
+				return err
+			}
+		}
+		if int64(len(docs)) < page {
+			return nil
+		}
+	}
 }
 
 // ensure configures the index before its first use, so that documents
@@ -245,30 +289,37 @@ type meiliGeo struct {
 // meiliDoc is a Document with what Meilisearch needs to filter and rank it.
 type meiliDoc struct {
 	Document
-	Geo             *meiliGeo `json:"_geo,omitempty"`
-	CategoryText    string    `json:"category_text,omitempty"`
-	OfferName       string    `json:"offer_name,omitempty"`
-	SummaryText     string    `json:"summary_text,omitempty"`
-	Services        []string  `json:"services,omitempty"`
-	SoftwareKey     string    `json:"software_key,omitempty"`
-	DepartementName string    `json:"departement_name,omitempty"`
-	Demote          int       `json:"demote"`
-	RadiusStep      float64   `json:"radius_step,omitempty"`
-	Rot0            uint32    `json:"rot0"`
-	Rot1            uint32    `json:"rot1"`
-	Rot2            uint32    `json:"rot2"`
-	Rot3            uint32    `json:"rot3"`
-	Rot4            uint32    `json:"rot4"`
-	Rot5            uint32    `json:"rot5"`
-	Rot6            uint32    `json:"rot6"`
-	Rot7            uint32    `json:"rot7"`
+	Geo *meiliGeo `json:"_geo,omitempty"`
+	// Every searchable field is sent, empty or not: Meilisearch refuses
+	// attributesToSearchOn naming a field no document has.
+	Software        string   `json:"software"`
+	Commune         string   `json:"commune"`
+	PostalCode      string   `json:"postal_code"`
+	Region          string   `json:"region"`
+	CategoryText    string   `json:"category_text"`
+	OfferName       string   `json:"offer_name"`
+	SummaryText     string   `json:"summary_text"`
+	Services        []string `json:"services,omitempty"`
+	SoftwareKey     string   `json:"software_key,omitempty"`
+	DepartementName string   `json:"departement_name"`
+	Demote          int      `json:"demote"`
+	RadiusStep      float64  `json:"radius_step,omitempty"`
+	Rot0            uint32   `json:"rot0"`
+	Rot1            uint32   `json:"rot1"`
+	Rot2            uint32   `json:"rot2"`
+	Rot3            uint32   `json:"rot3"`
+	Rot4            uint32   `json:"rot4"`
+	Rot5            uint32   `json:"rot5"`
+	Rot6            uint32   `json:"rot6"`
+	Rot7            uint32   `json:"rot7"`
 }
 
 func toMeili(d Document) meiliDoc {
 	d = normalized(d)
 	md := meiliDoc{Document: d, CategoryText: serviceText(&d), DepartementName: departementName(d.Departement),
 		Demote: demote(&d), RadiusStep: radiusStep(d.AreaRadiusKm), OfferName: offerName(&d),
-		SummaryText: withoutNegated(d.Summary), Services: servicesOf(&d), SoftwareKey: softwareKey(d.Software)}
+		SummaryText: withoutNegated(d.Summary), Services: servicesOf(&d), SoftwareKey: softwareKey(d.Software),
+		Software: d.Software, Commune: d.Commune, PostalCode: d.PostalCode, Region: d.Region}
 	if hasCoords(&d) {
 		md.Geo = &meiliGeo{Lat: *d.Lat, Lng: *d.Lon}
 	}

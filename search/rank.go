@@ -12,14 +12,15 @@ import (
 // Ranking and fairness, the same on both backends.
 //
 // Results are ordered by, in turn:
+//  0. when q names a service or a software, the tier (relevance.go): the
+//     offers that are that service or software, then those that only
+//     mention the words. Within a tier, which field matched or how often
+//     does not rank, so that a longer description gains nothing.
 //  1. demotion (see demote): offers of active hosters that still take
 //     users, then offers whose load is full, then offers of hosters marked
 //     down. Hosters marked gone are never returned.
 //  2. when q is not empty, the number of query words matched only with a
-//     typo (exact, synonym and prefix matches first). This is the whole of
-//     relevance: which field matched, how often or how close together does
-//     not rank, so that a hoster with a longer description or more offers
-//     gains nothing.
+//     typo (exact and synonym matches first).
 //  3. when near is given, the distance from the place to the hoster
 //     (hosters without coordinates last).
 //  4. ties: a rotation, hash(slot(seed), document id), so that no hoster
