@@ -63,11 +63,11 @@ func (e *engine) serveInbox(c echo.Context, target string, handle func(context.C
 	if !ok {
 		he = toHTTP(err).(*echo.HTTPError)
 	}
+	if wantsHTMLOnly(c.Request()) {
+		return he // the pages' error handler renders (and logs) it
+	}
 	if he.Code >= 500 {
 		e.log.Error("federation: inbox", "err", err, "internal", he.Internal)
-	}
-	if wantsHTMLOnly(c.Request()) {
-		return he
 	}
 	msg, _ := he.Message.(string)
 	if msg == "" {

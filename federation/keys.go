@@ -155,11 +155,12 @@ type cachedKey struct {
 // keyRefetchEvery. The actor it read is cached in the table only once a
 // signature made with that key has verified (confirm).
 type keyFetch struct {
-	done chan struct{}
-	at   time.Time
-	ra   *remoteActor
-	pub  crypto.PublicKey
-	err  error
+	done  chan struct{}
+	at    time.Time
+	ra    *remoteActor // ra, pub and err are set before done is closed, then never change
+	pub   crypto.PublicKey
+	err   error
+	saved bool // confirm cached ra (guarded by keyResolver.mu)
 }
 
 // hostBudget counts the key fetches of one host in the current window.
@@ -224,6 +225,21 @@ func (k *keyResolver) PublicKey(ctx context.Context, keyID string, refresh bool)
 // fetch returns the key's fetch of the last keyRefetchEvery, running one
 // when there is none (and the host's budget allows it).
 func (k *keyResolver) fetch(ctx context.Context, keyID string) (*keyFetch, error) {
+	if k.local(keyID) {
+		// Our own actors: read from fed_keys, no network, nothing to bound.
+		f := &keyFetch{done: make(chan struct{})}
+		close(f.done)
+		ra, ok := k.e.localKeyOwner(ctx, keyID)
+		if !ok {
+			f.err = fmt.Errorf("federation: key %q: no such local actor", keyID)
+			return f, nil
+		}
+		f.ra = ra
+		if f.pub, f.err = httpsig.DecodePublicKeyPEM(ra.PublicKey); f.err != nil {
+			f.err = fmt.Errorf("federation: key %q: %w", keyID, f.err)
+		}
+		return f, nil
+	}
 	k.mu.Lock()
 	now := k.now()
 	if f, ok := k.fetches[keyID]; ok {
@@ -243,22 +259,20 @@ func (k *keyResolver) fetch(ctx context.Context, keyID string) (*keyFetch, error
 			}
 		}
 	}
-	if !k.local(keyID) {
-		host := hostOf(keyID)
-		b := k.hosts[host]
-		if b == nil || now.Sub(b.start) >= keyHostWindow {
-			if len(k.hosts) >= maxKeyEntries {
-				clear(k.hosts)
-			}
-			b = &hostBudget{start: now}
-			k.hosts[host] = b
+	host := hostOf(keyID)
+	b := k.hosts[host]
+	if b == nil || now.Sub(b.start) >= keyHostWindow {
+		if len(k.hosts) >= maxKeyEntries {
+			clear(k.hosts)
 		}
-		if b.n >= keyFetchesPerHost {
-			k.mu.Unlock()
-			return nil, fmt.Errorf("federation: key %q: %w", keyID, errKeyFetchBudget)
-		}
-		b.n++
+		b = &hostBudget{start: now}
+		k.hosts[host] = b
 	}
+	if b.n >= keyFetchesPerHost {
+		k.mu.Unlock()
+		return nil, fmt.Errorf("federation: key %q: %w", keyID, errKeyFetchBudget)
+	}
+	b.n++
 	if len(k.fetches) >= maxKeyEntries {
 		for id, f := range k.fetches {
 			select {
@@ -308,18 +322,14 @@ func (k *keyResolver) confirm(ctx context.Context, keyID string) {
 			ok = false
 		}
 	}
-	if !ok || f.err != nil || f.ra == nil || k.local(keyID) {
+	if !ok || f.err != nil || f.ra == nil || f.saved || f.ra.PublicKey == "" {
 		k.mu.Unlock()
 		return
 	}
-	ra := f.ra
-	f.ra = &remoteActor{ActorID: ra.ActorID} // saved once
-	pub := f.pub
+	f.saved = true
+	ra, pub := *f.ra, f.pub
 	k.mu.Unlock()
-	if ra.PublicKey == "" {
-		return
-	}
-	if err := k.e.saveRemoteActor(ctx, ra); err != nil {
+	if err := k.e.saveRemoteActor(ctx, &ra); err != nil {
 		k.e.log.Warn("federation: cache actor key", "actor", ra.ActorID, "err", err)
 		return
 	}
