@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"codeberg.org/portee/portee/catalog"
+	"codeberg.org/portee/portee/federation"
 	"codeberg.org/portee/portee/frontend/auth"
 	"codeberg.org/portee/portee/search"
 	"github.com/labstack/echo/v4"
@@ -37,6 +38,11 @@ type Config struct {
 	Version string
 	Logger  *slog.Logger
 	Now     func() time.Time
+
+	// On a node: the hoster its dashboard edits, and its federation (who
+	// follows, what failed). Without Hoster a node serves no dashboard.
+	Hoster HosterSource
+	Fed    *federation.Node
 }
 
 // Server renders the pages and answers the API.
@@ -122,7 +128,8 @@ func (s *Server) parseTemplates() error {
 		return fmt.Errorf("frontend: templates: %w", err)
 	}
 	s.pages = map[string]*template.Template{}
-	for _, name := range append(pageNames[:len(pageNames):len(pageNames)], dashboardPageNames...) {
+	names := append(pageNames[:len(pageNames):len(pageNames)], dashboardPageNames...)
+	for _, name := range append(names, nodeDashPageNames...) {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/pages/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("frontend: template %s: %w", name, err)
@@ -210,6 +217,7 @@ func dynamicKeys() []string {
 		keys = append(keys, "orgtype."+v)
 	}
 	keys = append(keys, dashboardKeys()...)
+	keys = append(keys, nodeDashKeys()...)
 	for m := 1; m <= 12; m++ {
 		keys = append(keys, fmt.Sprintf("month.%d", m))
 	}

@@ -68,5 +68,5 @@ func (s *Server) signinLinkSubmit(c echo.Context) error {
 	if err := s.auth.StartSession(c, acct); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, dashboardPath)
+	return c.Redirect(http.StatusSeeOther, s.dashHome())
 }

@@ -99,8 +99,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(&b, "  API                  : %s/api/v1/search?q=pad&near=44600\n\n  Nœuds / nodes :\n", d.DirectoryURL())
 	for _, n := range d.Nodes {
 		fmt.Fprintf(&b, "    %-36s %s\n      fichier / file : %s\n", n.Acct(), n.URL, d.HosterFile(n.Username))
+		fmt.Fprintf(&b, "      gestion / dashboard : %s/gestion  (%s)\n", n.URL, demo.NodeAdminEmail(n.Username))
 	}
-	fmt.Fprintf(&b, "\n  Tableau de bord / dashboard : %s/tableau-de-bord\n    %s (admin), %s (audit)\n    mot de passe / password : %s\n", d.DirectoryURL(), demo.AdminEmail, demo.AuditorEmail, password)
+	fmt.Fprintf(&b, "\n  Tableau de bord / dashboard : %s/tableau-de-bord\n    %s (admin), %s (audit)\n    mot de passe / password : %s (aussi pour / also for the nodes' dashboards)\n", d.DirectoryURL(), demo.AdminEmail, demo.AuditorEmail, password)
 	fmt.Fprintf(&b, "\n  ChatonsInfos importé / imported : %s\n", d.ChatonsInfos.FederationURL())
 	fmt.Fprintf(&b, "\n  Données / data : %s\n  Modifiez un fichier hébergeur : l'annuaire suit en moins de 2 s. Ctrl-C pour arrêter.\n", d.DataDir)
 	fmt.Fprint(stdout, b.String())
