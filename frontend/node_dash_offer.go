@@ -166,4 +166,3 @@ func (s *Server) renderOffer(c echo.Context, status int, f *catalog.HosterFile, 
 	v := s.newNodeDashView(c, "offers", title, form)
 	return s.render(c, status, "gestion_offer", v)
 }
-
