@@ -15,6 +15,9 @@ import (
 )
 
 func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "export" {
+		return runNodeExport(ctx, args[1:], stdout, stderr)
+	}
 	c, _, err := parseConfig("node", args, stderr)
 	if err != nil {
 		return err
