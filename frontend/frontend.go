@@ -239,6 +239,9 @@ type view struct {
 	MapFooter  bool // the map attribution must be shown
 	Version    string
 	Data       any
+	// FormReferrer: the page posts forms to this site (sign-in,
+	// dashboards), see auth.FormReferrerPolicy.
+	FormReferrer bool
 }
 
 func (s *Server) newView(c echo.Context, nav string) *view {
@@ -282,7 +285,9 @@ func (s *Server) render(c echo.Context, status int, page string, v *view) error 
 func setSecurityHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "+
 		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("Referrer-Policy", "no-referrer")
+	if h.Get("Referrer-Policy") == "" { // a form page may have set auth.FormReferrerPolicy
+		h.Set("Referrer-Policy", "no-referrer")
+	}
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")

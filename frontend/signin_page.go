@@ -39,12 +39,14 @@ func (s *Server) signinPage(c echo.Context) error {
 func (s *Server) renderSignin(c echo.Context, status int, d *signinData) error {
 	v := s.newView(c, "signin")
 	v.Alternates = nil
+	v.FormReferrer = true
 	v.Title = v.L.T("signin.title")
 	d.Token = s.auth.FormToken()
 	d.Me = auth.FromContext(c)
 	d.Home = s.dashHome()
 	v.Data = d
 	c.Response().Header().Set("Cache-Control", "no-store")
+	auth.FormReferrerPolicy(c.Response().Header())
 	return s.render(c, status, "signin", v)
 }
 
