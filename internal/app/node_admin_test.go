@@ -1,6 +1,8 @@
 package app
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -386,4 +388,29 @@ func TestNodeDashboardAccess(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), `id="e-url">n&#39;est pas une adresse http ou https complète`) {
 		t.Errorf("validation error: %d\n%s", resp.StatusCode, b)
 	}
+
+	// Every page with the assets it loads stays under the 30 KB gzip budget.
+	const budget = 30 * 1024
+	assetRE := regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`)
+	for _, p := range []string{"/gestion", "/gestion/identite", "/gestion/offres", "/gestion/offres/etherpad", "/gestion/nouvelle-offre", "/gestion/charte", "/connexion"} {
+		body := get(t, admin, n.URL+p, http.StatusOK)
+		total := gzSize(body)
+		for _, m := range assetRE.FindAllStringSubmatch(body, -1) {
+			if strings.HasSuffix(m[1], ".css") || strings.HasSuffix(m[1], ".js") {
+				total += gzSize(get(t, admin, n.URL+m[1], http.StatusOK))
+			}
+		}
+		t.Logf("%-28s %6d B gzip with its CSS/JS", p, total)
+		if total > budget {
+			t.Errorf("%s weighs %d B gzip, over %d", p, total, budget)
+		}
+	}
+}
+
+func gzSize(s string) int {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write([]byte(s))
+	w.Close()
+	return b.Len()
 }
