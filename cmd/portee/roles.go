@@ -1,11 +1,13 @@
 package main
 
 import (
+	"codeberg.org/portee/portee/search/gazetteer"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -26,6 +28,7 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := prepareDataDir(c.DataDir, c.DatabaseURL == "", log); err != nil {
 		return err
 	}
+	smallFootprint()
 	n, err := app.StartNode(ctx, app.NodeOptions{
 		Listen: c.Listen, BaseURL: c.BaseURL, DSN: c.dsn(), HosterFile: c.HosterFile,
 		AllowPrivate: c.AllowPrivate, Logger: log, Version: appVersion(),
@@ -44,6 +47,23 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			log.Info("SIGHUP: reloading hoster file")
 			n.Reload()
 		}
+	}
+}
+
+// nodeMemoryLimit is the node's default soft memory limit (GOMEMLIMIT
+// overrides it): a node runs beside a hoster's other services, on
+// Raspberry Pi-class machines, and its live heap is a few MB.
+const nodeMemoryLimit = 32 << 20
+
+// smallFootprint trims an idle node's memory: the gazetteer (about 11 MB)
+// is dropped a minute after the node last resolved its address, and the
+// garbage collector works to stay under nodeMemoryLimit. An idle node's
+// VmRSS (linux/amd64, /proc/PID/status, 80 s after start) went from about
+// 59 MB to 46 MB, half of it the binary's own pages.
+func smallFootprint() {
+	gazetteer.ReleaseWhenIdle(time.Minute)
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(nodeMemoryLimit)
 	}
 }
 
