@@ -389,6 +389,25 @@ func TestNodeDashboardAccess(t *testing.T) {
 		t.Errorf("validation error: %d\n%s", resp.StatusCode, b)
 	}
 
+	// The address's second step, without JavaScript: a postal code lists
+	// its communes to choose from, and saves nothing yet.
+	idPage := get(t, admin, n.URL+"/gestion/identite", http.StatusOK)
+	idForm := url.Values{"csrf": {formValue(t, idPage, "csrf")}, "version": {formValue(t, idPage, "version")},
+		"name": {"Chaton Nazairien"}, "postal_code": {"44350"}, "step": {"communes"}}
+	resp, err = admin.PostForm(n.URL+"/gestion/identite", idForm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `<select id="f-commune" name="commune"><option value="Guérande"`) ||
+		!strings.Contains(string(b), `<option value="Saint-Molf"`) {
+		t.Errorf("communes of 44350: %d\n%s", resp.StatusCode, b)
+	}
+	if h, _ := n.Store.LocalHosters(ctx); h[0].PostalCode != "44600" {
+		t.Error("the communes step saved the hoster")
+	}
+
 	// Every page with the assets it loads stays under the 30 KB gzip budget.
 	const budget = 30 * 1024
 	assetRE := regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`)
