@@ -137,7 +137,9 @@ func (s *Server) renderCharter(c echo.Context, status int, f *catalog.HosterFile
 			r.Err = errs[i]
 		}
 		if audited != nil {
-			r.Changed = audited[cm.ID] != r.A
+			prev := audited[cm.ID]
+			prev.Commitment = cm.ID // unanswered then and now is no change
+			r.Changed = prev != r.A
 		}
 		form.Rows = append(form.Rows, r)
 	}

@@ -433,3 +433,64 @@ func gzSize(s string) int {
 	w.Close()
 	return b.Len()
 }
+
+// The charter page marks the answers that differ from the declaration the
+// last audit received judged, and only those; a saved answer reaches the
+// store's declaration.
+func TestNodeDashboardCharterMarksChangesSinceAudit(t *testing.T) {
+	n, _ := startTestNode(t, &syncBuffer{})
+	ctx := context.Background()
+	hs, _ := n.Store.LocalHosters(ctx)
+	h := hs[0]
+	decl, err := n.Store.DeclarationByHoster(ctx, h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := time.Now().Add(-time.Hour)
+	if err := n.Store.ReceiveAudit(ctx, &catalog.Audit{HosterID: h.ID, HosterActor: h.ActorID, CharterID: decl.CharterID,
+		CharterVersion: decl.CharterVersion, PublisherActor: "http://annuaire.test/actor", ObjectID: "http://annuaire.test/audits/1",
+		Declaration: catalog.DeclarationSnapshot(*decl), PublishedAt: &pub}, catalog.WriteMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := auth.HashPassword("mot de passe du test")
+	if err := n.Store.CreateAccount(ctx, &catalog.Account{Email: "admin@n.test", Role: catalog.RoleAdmin, PasswordHash: hash}, catalog.StaffRef{Email: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t)
+	page := get(t, c, n.URL+"/connexion", http.StatusOK)
+	resp, err := c.PostForm(n.URL+"/connexion", url.Values{"csrf": {formValue(t, page, "csrf")}, "email": {"admin@n.test"}, "password": {"mot de passe du test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	const badge = `<span class="badge full">modifié depuis le dernier audit</span>`
+	page = get(t, c, n.URL+"/gestion/charte", http.StatusOK)
+	if k := strings.Count(page, badge); k != 0 {
+		t.Fatalf("%d answers marked changed before any change", k)
+	}
+	form := url.Values{"csrf": {formValue(t, page, "csrf")}, "version": {formValue(t, page, "version")}}
+	for _, a := range decl.Answers {
+		form.Set("status."+a.Commitment, a.Status)
+		form.Set("evidence."+a.Commitment, a.EvidenceURL)
+		form.Set("comment."+a.Commitment, a.Comment)
+	}
+	form.Set("status.transparent-statistiques", catalog.AnswerPartial)
+	resp, err = c.PostForm(n.URL+"/gestion/charte", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	page = get(t, c, n.URL+"/gestion/charte", http.StatusOK)
+	if k := strings.Count(page, badge); k != 1 || !regexp.MustCompile(`id="c-transparent-statistiques">\s*<legend>[^\n]*`+regexp.QuoteMeta(badge)).MatchString(page) {
+		t.Errorf("%d answers marked changed, want transparent-statistiques only", k)
+	}
+	d2, _ := n.Store.DeclarationByHoster(ctx, h.ID)
+	for _, a := range d2.Answers {
+		if a.Commitment == "transparent-statistiques" && a.Status != catalog.AnswerPartial {
+			t.Errorf("stored answer = %+v", a)
+		}
+	}
+}
