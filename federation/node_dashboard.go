@@ -64,6 +64,7 @@ func parseDBTime(s string) (time.Time, bool) {
 // or given up.
 type FailingDelivery struct {
 	ID           int64
+	ActivityID   string
 	ActivityType string
 	Inbox        string
 	Status       string // pending (will retry), failed (refused for good), dead (gave up)
@@ -77,7 +78,7 @@ type FailingDelivery struct {
 // newest first.
 func (n *Node) FailingDeliveries(ctx context.Context, limit int) ([]FailingDelivery, error) {
 	e := n.e
-	rows, err := e.db.QueryxContext(ctx, e.db.Rebind(`SELECT d.id, COALESCE(a.type, ''), d.inbox_url, d.status, d.attempts,
+	rows, err := e.db.QueryxContext(ctx, e.db.Rebind(`SELECT d.id, d.activity_id, COALESCE(a.type, ''), d.inbox_url, d.status, d.attempts,
 	d.next_attempt_at, d.last_error, d.last_response
 	FROM fed_deliveries d LEFT JOIN fed_activities a ON a.activity_id = d.activity_id
 	WHERE (d.status = 'pending' AND d.attempts > 0) OR d.status IN ('failed', 'dead')
@@ -89,7 +90,7 @@ func (n *Node) FailingDeliveries(ctx context.Context, limit int) ([]FailingDeliv
 	var out []FailingDelivery
 	for rows.Next() {
 		var d FailingDelivery
-		if err := rows.Scan(&d.ID, &d.ActivityType, &d.Inbox, &d.Status, &d.Attempts, &d.NextAttempt, &d.Reason, &d.Response); err != nil {
+		if err := rows.Scan(&d.ID, &d.ActivityID, &d.ActivityType, &d.Inbox, &d.Status, &d.Attempts, &d.NextAttempt, &d.Reason, &d.Response); err != nil {
 			return nil, fmt.Errorf("federation: failing deliveries: %w", err)
 		}
 		out = append(out, d)

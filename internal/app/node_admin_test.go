@@ -156,21 +156,26 @@ func TestDashboardSaveFederatesLikeFileEdit(t *testing.T) {
 	byHand, file := startTestNode(t, &syncBuffer{})
 	byDash, _ := startTestNode(t, &syncBuffer{})
 	settle := func(n *Node) (int64, int64) {
-		// Wait for the outbox worker to publish the start-up state.
-		var last int64 = -1
-		for range 100 {
-			time.Sleep(50 * time.Millisecond)
-			a := lastActivity(t, n)
-			if a == last && a > 0 {
-				break
+		// Wait for the outbox worker to publish the start-up state: its
+		// cursor reaches the end of the change feed.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			seq, err := n.Store.LastSeq(ctx)
+			if err != nil {
+				t.Fatal(err)
 			}
-			last = a
+			cur, err := n.Store.Cursor(ctx, "outbox")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cur == seq && seq > 0 {
+				return seq, lastActivity(t, n)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("outbox at %d of %d", cur, seq)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		seq, err := n.Store.LastSeq(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return seq, last
 	}
 	hSeq, hAct := settle(byHand)
 	dSeq, dAct := settle(byDash)
@@ -188,7 +193,7 @@ func TestDashboardSaveFederatesLikeFileEdit(t *testing.T) {
 		t.Fatal(err)
 	}
 	var hand, dash []string
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		hand = federationTrace(t, byHand, hSeq, hAct)
 		dash = federationTrace(t, byDash, dSeq, dAct)
