@@ -61,6 +61,7 @@ func (s *Server) Auth() *auth.Manager { return s.auth }
 func (s *Server) newDashView(c echo.Context, nav, titleKey string, page any) *view {
 	v := s.newView(c, "dashboard")
 	v.Alternates = nil
+	v.FormReferrer = true
 	me := auth.FromContext(c)
 	d := &dashView{Me: me, Nav: nav, Page: page}
 	if me != nil {

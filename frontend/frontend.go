@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"codeberg.org/portee/portee/catalog"
+	"codeberg.org/portee/portee/federation"
 	"codeberg.org/portee/portee/frontend/auth"
 	"codeberg.org/portee/portee/observatory"
 	"codeberg.org/portee/portee/search"
@@ -40,6 +41,11 @@ type Config struct {
 	Now     func() time.Time
 	// Observatory, on a directory, takes the dashboard's "observe now".
 	Observatory *observatory.Observatory
+
+	// On a node: the hoster its dashboard edits, and its federation (who
+	// follows, what failed). Without Hoster a node serves no dashboard.
+	Hoster HosterSource
+	Fed    *federation.Node
 }
 
 // Server renders the pages and answers the API.
@@ -125,7 +131,8 @@ func (s *Server) parseTemplates() error {
 		return fmt.Errorf("frontend: templates: %w", err)
 	}
 	s.pages = map[string]*template.Template{}
-	for _, name := range append(pageNames[:len(pageNames):len(pageNames)], dashboardPageNames...) {
+	names := append(pageNames[:len(pageNames):len(pageNames)], dashboardPageNames...)
+	for _, name := range append(names, nodeDashPageNames...) {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/pages/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("frontend: template %s: %w", name, err)
@@ -213,6 +220,7 @@ func dynamicKeys() []string {
 		keys = append(keys, "orgtype."+v)
 	}
 	keys = append(keys, dashboardKeys()...)
+	keys = append(keys, nodeDashKeys()...)
 	for m := 1; m <= 12; m++ {
 		keys = append(keys, fmt.Sprintf("month.%d", m))
 	}
@@ -234,6 +242,9 @@ type view struct {
 	MapFooter  bool // the map attribution must be shown
 	Version    string
 	Data       any
+	// FormReferrer: the page posts forms to this site (sign-in,
+	// dashboards), see auth.FormReferrerPolicy.
+	FormReferrer bool
 }
 
 func (s *Server) newView(c echo.Context, nav string) *view {
@@ -277,7 +288,9 @@ func (s *Server) render(c echo.Context, status int, page string, v *view) error 
 func setSecurityHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "+
 		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("Referrer-Policy", "no-referrer")
+	if h.Get("Referrer-Policy") == "" { // a form page may have set auth.FormReferrerPolicy
+		h.Set("Referrer-Policy", "no-referrer")
+	}
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"codeberg.org/portee/portee/catalog"
 	"codeberg.org/portee/portee/frontend/auth"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -67,6 +68,27 @@ func (s *Server) RegisterNode(e *echo.Echo) {
 	g.GET("/", s.nodeHome)
 	g.GET("/healthz", s.healthz)
 	g.GET("/hosters/:username/audits/:id", s.nodeAuditPage)
+	if s.cfg.Hoster == nil {
+		return
+	}
+	admin := s.auth.Require(catalog.RoleAdmin)
+	g.GET(auth.SignInPath, s.signinPage, s.auth.Optional)
+	g.POST(auth.SignInPath, s.signinSubmit)
+	g.GET(auth.SignInPath+"/lien", s.signinLinkPage)
+	g.POST(auth.SignInPath+"/lien", s.signinLinkSubmit)
+	g.POST(auth.SignOutPath, s.signoutSubmit, s.requireStaff())
+	g.GET(nodeDashPath, s.nodeDashOverview, admin)
+	g.POST(nodeDashPath+"/livraisons/:id", s.nodeDashRetry, admin)
+	g.GET(nodeDashPath+"/identite", s.nodeDashIdentity, admin)
+	g.POST(nodeDashPath+"/identite", s.nodeDashIdentitySave, admin)
+	g.GET(nodeDashPath+"/offres", s.nodeDashOffers, admin)
+	g.GET(nodeDashPath+"/nouvelle-offre", s.nodeDashOffer, admin)
+	g.POST(nodeDashPath+"/nouvelle-offre", s.nodeDashOfferSave, admin)
+	g.GET(nodeDashPath+"/offres/:key", s.nodeDashOffer, admin)
+	g.POST(nodeDashPath+"/offres/:key", s.nodeDashOfferSave, admin)
+	g.POST(nodeDashPath+"/offres/:key/etat", s.nodeDashOfferAction, admin)
+	g.GET(nodeDashPath+"/charte", s.nodeDashCharter, admin)
+	g.POST(nodeDashPath+"/charte", s.nodeDashCharterSave, admin)
 }
 
 // HosterActorPage is the HTML twin of a local hoster's actor on a node

@@ -23,10 +23,12 @@ func (s *Server) signinLinkPage(c echo.Context) error {
 func (s *Server) renderSigninLink(c echo.Context, status int, d *signinLinkData) error {
 	v := s.newView(c, "signin")
 	v.Alternates = nil
+	v.FormReferrer = true
 	v.Title = v.L.T("signin.link.title")
 	d.Token = s.auth.FormToken()
 	v.Data = d
 	c.Response().Header().Set("Cache-Control", "no-store")
+	auth.FormReferrerPolicy(c.Response().Header())
 	return s.render(c, status, "signin_link", v)
 }
 
@@ -68,5 +70,5 @@ func (s *Server) signinLinkSubmit(c echo.Context) error {
 	if err := s.auth.StartSession(c, acct); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, dashboardPath)
+	return c.Redirect(http.StatusSeeOther, s.dashHome())
 }

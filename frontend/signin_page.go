@@ -14,6 +14,7 @@ import (
 // signinData is the sign-in form.
 type signinData struct {
 	Token, Email, Return string
+	Home                 string // the dashboard of this role
 	Error                string // translation key
 	Retry                int    // seconds, when throttled
 	Me                   *auth.Current
@@ -21,27 +22,31 @@ type signinData struct {
 
 // safeReturn keeps a return path only when it is a dashboard path of this
 // site (no open redirect).
-func safeReturn(p string) string {
-	if strings.HasPrefix(p, dashboardPath) && !strings.HasPrefix(p, "//") && !strings.ContainsAny(p, "\\\r\n") {
+func (s *Server) safeReturn(p string) string {
+	home := s.dashHome()
+	if strings.HasPrefix(p, home) && !strings.HasPrefix(p, "//") && !strings.ContainsAny(p, "\\\r\n") {
 		return p
 	}
-	return dashboardPath
+	return home
 }
 
 // signinPage is GET /connexion: the form, with a CSRF field that needs no
 // cookie (visitors get none).
 func (s *Server) signinPage(c echo.Context) error {
-	return s.renderSignin(c, http.StatusOK, &signinData{Return: safeReturn(c.QueryParam("retour"))})
+	return s.renderSignin(c, http.StatusOK, &signinData{Return: s.safeReturn(c.QueryParam("retour"))})
 }
 
 func (s *Server) renderSignin(c echo.Context, status int, d *signinData) error {
 	v := s.newView(c, "signin")
 	v.Alternates = nil
+	v.FormReferrer = true
 	v.Title = v.L.T("signin.title")
 	d.Token = s.auth.FormToken()
 	d.Me = auth.FromContext(c)
+	d.Home = s.dashHome()
 	v.Data = d
 	c.Response().Header().Set("Cache-Control", "no-store")
+	auth.FormReferrerPolicy(c.Response().Header())
 	return s.render(c, status, "signin", v)
 }
 
@@ -53,7 +58,7 @@ func (s *Server) signinSubmit(c echo.Context) error {
 		return errForbidden
 	}
 	email := c.FormValue("email")
-	d := &signinData{Email: email, Return: safeReturn(c.FormValue("retour"))}
+	d := &signinData{Email: email, Return: s.safeReturn(c.FormValue("retour"))}
 	if len(email) > 320 || len(c.FormValue("password")) > 1024 {
 		d.Error = "signin.error.bad"
 		return s.renderSignin(c, http.StatusBadRequest, d)

@@ -35,7 +35,8 @@ const usage = `Portée — annuaire fédéré des hébergeurs CHATONS / federate
 
 Usage:
   portee demo [--listen 127.0.0.1:8080] [--data DIR]   a directory and five demo nodes on loopback
-  portee node --hoster-file hoster.yaml                 serve one hoster over ActivityPub
+  portee node --hoster-file hoster.yaml                 serve one hoster over ActivityPub (dashboard: /gestion)
+  portee node export [--data DIR] > hoster.yaml         write the node's hoster, from its database, as a hoster file
   portee directory --follow user@host,…                 follow nodes, index them, serve search
   portee migrate                                        apply database migrations and exit
   portee reindex [--check]                              rebuild (or compare) the search index

@@ -25,7 +25,8 @@ const userUsage = `usage:
   portee user passwd EMAIL                     set a new password (ends the account's sessions)
   portee user disable EMAIL                    disable the account (ends its sessions)
   portee user list                             list accounts
-Flags --data and --database-url (DATABASE_URL) name the catalog, as for the directory.`
+Flags --data and --database-url (DATABASE_URL) name the catalog, as for the directory or the node
+(a node's dashboard, /gestion, admits admin accounts).`
 
 // stdin is where passwords are read; tests replace it.
 var stdin io.Reader = os.Stdin

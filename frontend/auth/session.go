@@ -184,6 +184,7 @@ func (m *Manager) Require(roles ...string) echo.MiddlewareFunc {
 				return echo.NewHTTPError(http.StatusForbidden)
 			}
 			c.Response().Header().Set("Cache-Control", "no-store")
+			FormReferrerPolicy(c.Response().Header())
 			c.Set(currentKey, cur)
 			if !safe && (!SameOrigin(r) || !m.CSRFOK(c, cur)) {
 				return echo.NewHTTPError(http.StatusForbidden)
@@ -212,6 +213,13 @@ func (m *Manager) Optional(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// FormReferrerPolicy is the referrer policy of pages that hold forms
+// posted to this site (sign-in, dashboards). Under "no-referrer", the
+// public pages' policy, browsers send "Origin: null" with a form's POST,
+// which SameOrigin must refuse; "same-origin" keeps the Origin for this
+// site and still sends nothing to others.
+func FormReferrerPolicy(h http.Header) { h.Set("Referrer-Policy", "same-origin") }
 
 // CSRFOK compares the form's token with the session's in constant time.
 // The form is limited to what echo's body limit lets through.

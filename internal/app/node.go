@@ -36,6 +36,9 @@ type NodeOptions struct {
 	Logger        *slog.Logger
 	Version       string
 	Listener      net.Listener // optional, already bound (tests, demo)
+	// NoSetupLink: no set-up account and link on a first start (the demo
+	// creates its accounts itself).
+	NoSetupLink bool
 }
 
 // Node is a running node.
@@ -50,7 +53,8 @@ type Node struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	reload   chan struct{}
-	mu       sync.Mutex
+	mu       sync.Mutex // held while the store is reconciled
+	saveMu   sync.Mutex // held by a dashboard save, from its version check to its reconcile
 	lastSum  [32]byte
 	badSum   [32]byte // content last refused, reported once until it changes
 
@@ -178,6 +182,11 @@ func StartNode(ctx context.Context, o NodeOptions) (*Node, error) {
 	if err := n.reconcile(ctx, true); err != nil {
 		return fail(err)
 	}
+	if o.HosterFile == "" {
+		if err := n.fromDatabase(ctx); err != nil {
+			return fail(err)
+		}
+	}
 	n.Fed, err = federation.NewNode(store, federation.Config{
 		BaseURL: o.BaseURL, AllowPrivate: o.AllowPrivate, Logger: n.log, Version: o.Version,
 	})
@@ -185,7 +194,8 @@ func StartNode(ctx context.Context, o NodeOptions) (*Node, error) {
 		return fail(err)
 	}
 	n.Fed.SetChatonsInfosExtra(n.Username, n.ciExtra)
-	fe, err := frontend.New(frontend.Config{Store: store, BaseURL: o.BaseURL, Role: "node", Version: o.Version, Logger: n.log})
+	fe, err := frontend.New(frontend.Config{Store: store, BaseURL: o.BaseURL, Role: "node", Version: o.Version, Logger: n.log,
+		Hoster: n, Fed: n.Fed})
 	if err != nil {
 		return fail(err)
 	}
@@ -193,6 +203,12 @@ func StartNode(ctx context.Context, o NodeOptions) (*Node, error) {
 	e.HTTPErrorHandler = fe.HandleError
 	n.Fed.Register(e, federation.HTMLPages{Actor: fe.HosterActorPage(), Offer: fe.OfferObjectPage()})
 	fe.RegisterNode(e)
+
+	if !o.NoSetupLink {
+		if err := n.setupAccount(ctx); err != nil {
+			return fail(err)
+		}
+	}
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	n.cancel = cancel
@@ -236,6 +252,9 @@ func (n *Node) Reload() {
 // forced) and applies the difference to the store; the outbox worker then
 // federates it from the change feed.
 func (n *Node) reconcile(ctx context.Context, force bool) error {
+	if n.opts.HosterFile == "" {
+		return nil
+	}
 	data, err := os.ReadFile(n.opts.HosterFile)
 	if err != nil {
 		return &ConfigError{Err: fmt.Errorf("%s: %w", n.opts.HosterFile, err)}
@@ -260,12 +279,21 @@ func (n *Node) reconcile(ctx context.Context, force bool) error {
 		return &ConfigError{Err: fmt.Errorf("%s: username: %q: changing the username needs a restart of the node (it was %q)",
 			n.opts.HosterFile, l.Hoster.Username, n.Username)}
 	}
+	if err := n.apply(ctx, l); err != nil {
+		return err
+	}
+	n.lastSum, n.badSum = sum, [32]byte{}
+	return nil
+}
+
+// apply reconciles the store with a validated hoster (from the file or
+// from the dashboard when there is no file); n.mu is held.
+func (n *Node) apply(ctx context.Context, l *catalog.Loaded) error {
 	u, _ := url.Parse(n.opts.BaseURL)
 	res, err := catalog.Reconcile(ctx, n.Store, l, vocab.Paths{Base: n.opts.BaseURL}, u.Host, time.Now())
 	if err != nil {
 		return err
 	}
-	n.lastSum, n.badSum = sum, [32]byte{}
 	if n.Username == "" {
 		n.Username = l.Hoster.Username // set once, before the workers start
 	}
@@ -274,7 +302,7 @@ func (n *Node) reconcile(ctx context.Context, force bool) error {
 		n.Fed.SetChatonsInfosExtra(n.Username, l.ChatonsInfos)
 	}
 	if res.Changed() {
-		n.log.Info("hoster file applied", "hoster_changed", res.HosterChanged, "created", res.Created,
+		n.log.Info("hoster applied", "source", n.sourceName(), "hoster_changed", res.HosterChanged, "created", res.Created,
 			"updated", res.Updated, "deleted", len(res.Deleted), "charter_changed", res.DeclarationChanged)
 	}
 	return nil
@@ -297,6 +325,27 @@ func (n *Node) watch(ctx context.Context) {
 			n.log.Error("hoster file not applied", "err", err)
 		}
 	}
+}
+
+func (n *Node) sourceName() string {
+	if n.opts.HosterFile == "" {
+		return "database"
+	}
+	return n.opts.HosterFile
+}
+
+// fromDatabase starts a node without a hoster file on the hoster its
+// database already holds (the dashboard then edits the database).
+func (n *Node) fromDatabase(ctx context.Context) error {
+	hs, err := n.Store.LocalHosters(ctx)
+	if err != nil {
+		return err
+	}
+	if len(hs) != 1 {
+		return &ConfigError{Err: fmt.Errorf("PORTEE_HOSTER_FILE (--hoster-file): empty, and the database holds %d local hosters instead of one: give a hoster file", len(hs))}
+	}
+	n.Username = hs[0].Username
+	return nil
 }
 
 // Close stops serving and waits for the workers.

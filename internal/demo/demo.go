@@ -125,7 +125,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		n, err := app.StartNode(ctx, app.NodeOptions{
 			Listener: listeners[i+1], DSN: filepath.Join(d.DataDir, "nodes", username, "portee.db"),
 			HosterFile: file, AllowPrivate: true, WatchInterval: o.WatchInterval,
-			Logger: o.Logger, Version: o.Version,
+			Logger: o.Logger, Version: o.Version, NoSetupLink: true,
 		})
 		if err != nil {
 			closeUnused(i)

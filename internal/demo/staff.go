@@ -18,8 +18,12 @@ const (
 	AuditorEmail = "auditrice@demo.portee"
 )
 
-// SeedStaff creates the two demo staff accounts with password (a random
-// one when empty; returned) and, once the directory knows the demo
+// NodeAdminEmail is the login of a demo node's dashboard (the issue's
+// interface: admin@<username>.demo).
+func NodeAdminEmail(username string) string { return "admin@" + username + ".demo" }
+
+// SeedStaff creates the two demo staff accounts and each demo node's admin
+// (NodeAdminEmail) with password (a random one when empty; returned) and, once the directory knows the demo
 // hosters, two published audits and one draft (on the Saint-Nazaire
 // hoster), so that the dashboard shows real figures. Running it again on
 // the same data changes nothing but the password.
@@ -32,20 +36,14 @@ func (d *Demo) SeedStaff(ctx context.Context, password string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	seed := catalog.StaffRef{Email: "demo"}
 	for _, acct := range []struct{ email, role string }{{AdminEmail, catalog.RoleAdmin}, {AuditorEmail, catalog.RoleAuditor}} {
-		a, err := s.AccountByEmail(ctx, acct.email)
-		switch {
-		case errors.Is(err, catalog.ErrNotFound):
-			if err := s.CreateAccount(ctx, &catalog.Account{Email: acct.email, Role: acct.role, PasswordHash: hash}, seed); err != nil {
-				return "", err
-			}
-		case err != nil:
+		if err := seedAccount(ctx, s, acct.email, acct.role, hash); err != nil {
 			return "", err
-		default:
-			if err := s.UpdateAccount(ctx, a.ID, hash, "", nil, seed); err != nil {
-				return "", err
-			}
+		}
+	}
+	for _, n := range d.Nodes { // each node's own dashboard
+		if err := seedAccount(ctx, n.Store, NodeAdminEmail(n.Username), catalog.RoleAdmin, hash); err != nil {
+			return "", err
 		}
 	}
 	existing, err := s.Audits(ctx, catalog.AuditFilter{Limit: 1})
@@ -94,4 +92,17 @@ func (d *Demo) SeedStaff(ctx context.Context, password string) (string, error) {
 		}
 	}
 	return password, nil
+}
+
+// seedAccount creates the account, or sets its password when it exists.
+func seedAccount(ctx context.Context, s *catalog.Store, email, role, hash string) error {
+	seed := catalog.StaffRef{Email: "demo"}
+	a, err := s.AccountByEmail(ctx, email)
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		return s.CreateAccount(ctx, &catalog.Account{Email: email, Role: role, PasswordHash: hash}, seed)
+	case err != nil:
+		return err
+	}
+	return s.UpdateAccount(ctx, a.ID, hash, "", nil, seed)
 }

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 //go:embed data/*.csv.gz
@@ -57,16 +59,58 @@ type data struct {
 }
 
 var (
-	loadOnce   sync.Once
-	loaded     *data
-	errLoading error
+	loadMu       sync.Mutex
+	loaded       *data
+	errLoading   error
+	releaseAfter time.Duration // 0: keep the data for the life of the process
+	releaseTimer *time.Timer
 )
 
-// load reads the embedded data once, on first use: a process that never
-// resolves a place pays nothing.
+// load reads the embedded data on first use: a process that never
+// resolves a place pays nothing. With ReleaseWhenIdle, the data is dropped
+// after a while without use and read again when needed.
 func load() (*data, error) {
-	loadOnce.Do(func() { loaded, errLoading = loadData() })
+	loadMu.Lock()
+	defer loadMu.Unlock()
+	if loaded == nil && errLoading == nil {
+		loaded, errLoading = loadData()
+	}
+	if releaseAfter > 0 && loaded != nil {
+		if releaseTimer == nil {
+			releaseTimer = time.AfterFunc(releaseAfter, release)
+		} else {
+			releaseTimer.Reset(releaseAfter)
+		}
+	}
 	return loaded, errLoading
+}
+
+// ReleaseWhenIdle makes the gazetteer drop its data (about 11 MB of heap)
+// d after its last use; the next lookup reads it again (a few hundred
+// milliseconds). A node resolves only its own address, when its hoster
+// changes, and runs on small machines; a directory resolves at every
+// search and keeps the default, d = 0: never released. Callers that hold
+// the data while it is released keep using it safely: it is read-only.
+func ReleaseWhenIdle(d time.Duration) {
+	loadMu.Lock()
+	defer loadMu.Unlock()
+	releaseAfter = d
+}
+
+// release drops the data and hands the memory back to the system at
+// once: an idle process allocates too little for a collection to come
+// soon by itself.
+func release() {
+	loadMu.Lock()
+	dropped := releaseAfter > 0 && loaded != nil
+	if dropped {
+		loaded = nil
+		releaseTimer = nil
+	}
+	loadMu.Unlock()
+	if dropped {
+		debug.FreeOSMemory()
+	}
 }
 
 func openCSV(name string, header []string) (*csv.Reader, func() error, error) {

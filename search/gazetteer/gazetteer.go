@@ -702,3 +702,22 @@ func DistanceKm(lat1, lon1, lat2, lon2 float64) float64 {
 		math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
 	return 2 * earthKm * math.Asin(math.Sqrt(min(a, 1)))
 }
+
+// CommunesOf lists the communes a postal code serves, by name (the node's
+// dashboard offers them to choose from). An unknown code gives none.
+func CommunesOf(code string) ([]Place, error) {
+	d, err := load()
+	if err != nil {
+		return nil, err
+	}
+	pc, ok := postalCode(code)
+	if !ok {
+		return nil, nil
+	}
+	out := make([]Place, 0, len(d.byPostal[pc]))
+	for _, i := range d.byPostal[pc] {
+		out = append(out, d.communePlace(i, pc))
+	}
+	slices.SortFunc(out, func(a, b Place) int { return strings.Compare(a.Commune, b.Commune) })
+	return out, nil
+}
