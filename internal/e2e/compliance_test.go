@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -25,17 +23,7 @@ func TestComplianceAndStatisticsInChromium(t *testing.T) {
 	chrome := testenv.Chromium(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
-	d, err := demo.Start(ctx, demo.Options{Listen: "127.0.0.1:0", DataDir: t.TempDir(),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "e2e"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
-	defer wcancel()
-	if err := d.WaitFederated(wctx); err != nil {
-		t.Fatal(err)
-	}
+	d := startDemo(t, ctx)
 	base := d.DirectoryURL()
 	// As "portee demo" does: staff accounts, two published audits, a draft.
 	if _, err := d.SeedStaff(ctx, "mot de passe de la démo"); err != nil {

@@ -34,17 +34,7 @@ func TestDirectoryInChromium(t *testing.T) {
 	chrome := testenv.Chromium(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
-	d, err := demo.Start(ctx, demo.Options{Listen: "127.0.0.1:0", DataDir: t.TempDir(),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "e2e"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
-	defer wcancel()
-	if err := d.WaitFederated(wctx); err != nil {
-		t.Fatal(err)
-	}
+	d := startDemo(t, ctx)
 	base := d.DirectoryURL()
 	pads := entraidePads(t, base)
 	for _, js := range []bool{true, false} {
@@ -78,6 +68,24 @@ func entraidePads(t *testing.T, base string) map[string]bool {
 		t.Fatal("the demo has no pad without account")
 	}
 	return out
+}
+
+// startDemo starts the demo on loopback ports for one test and waits until
+// its directory follows every node; it is closed when the test ends.
+func startDemo(t *testing.T, ctx context.Context) *demo.Demo {
+	t.Helper()
+	d, err := demo.Start(ctx, demo.Options{Listen: "127.0.0.1:0", DataDir: t.TempDir(),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "e2e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+	defer wcancel()
+	if err := d.WaitFederated(wctx); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // registrationsDiffer tells whether the pads near 44600 (the scenario's

@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
 	"os"
 	"strings"
@@ -42,17 +40,7 @@ func TestNodeDashboardInChromium(t *testing.T) {
 	chrome := testenv.Chromium(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	d, err := demo.Start(ctx, demo.Options{Listen: "127.0.0.1:0", DataDir: t.TempDir(),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "e2e"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
-	defer wcancel()
-	if err := d.WaitFederated(wctx); err != nil {
-		t.Fatal(err)
-	}
+	d := startDemo(t, ctx)
 	if _, err := d.SeedStaff(ctx, e2ePassword); err != nil {
 		t.Fatal(err)
 	}

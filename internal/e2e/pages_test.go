@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"codeberg.org/portee/portee/internal/demo"
 	"codeberg.org/portee/portee/internal/testenv"
 	"github.com/chromedp/chromedp"
 )
@@ -67,17 +64,7 @@ func TestPublicPagesAtEveryWidth(t *testing.T) {
 	chrome := testenv.Chromium(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	d, err := demo.Start(ctx, demo.Options{Listen: "127.0.0.1:0", DataDir: t.TempDir(),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "e2e"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
-	defer wcancel()
-	if err := d.WaitFederated(wctx); err != nil {
-		t.Fatal(err)
-	}
+	d := startDemo(t, ctx)
 	base := d.DirectoryURL()
 	b := startBrowser(t, ctx, chrome, base, true)
 	for _, p := range publicPages {
