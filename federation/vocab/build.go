@@ -1071,18 +1071,9 @@ func OrderedCollectionOf(id string, items []json.RawMessage) ([]byte, error) {
 	return b, nil
 }
 
-func collectionOf(id string, items []json.RawMessage) ([]byte, error) {
-	c := streams.NewActivityStreamsOrderedCollection()
-	u, err := iri(id)
-	if err != nil {
-		return nil, err
-	}
-	idp := streams.NewJSONLDIdProperty()
-	idp.Set(u)
-	c.SetJSONLDId(idp)
-	ti := streams.NewActivityStreamsTotalItemsProperty()
-	ti.Set(len(items))
-	c.SetActivityStreamsTotalItems(ti)
+// withItems serialises an ordered collection or page with its items
+// embedded as orderedItems (always a list, whatever go-fed does with one).
+func withItems(c vocab.Type, items []json.RawMessage) ([]byte, error) {
 	m, err := serialize(c)
 	if err != nil {
 		return nil, err
@@ -1097,6 +1088,21 @@ func collectionOf(id string, items []json.RawMessage) ([]byte, error) {
 	}
 	m["orderedItems"] = list
 	return finish(m)
+}
+
+func collectionOf(id string, items []json.RawMessage) ([]byte, error) {
+	c := streams.NewActivityStreamsOrderedCollection()
+	u, err := iri(id)
+	if err != nil {
+		return nil, err
+	}
+	idp := streams.NewJSONLDIdProperty()
+	idp.Set(u)
+	c.SetJSONLDId(idp)
+	ti := streams.NewActivityStreamsTotalItemsProperty()
+	ti.Set(len(items))
+	c.SetActivityStreamsTotalItems(ti)
+	return withItems(c, items)
 }
 
 // OrderedCollectionPage builds one page; items are embedded objects or IRIs
@@ -1145,18 +1151,5 @@ func collectionPage(id, partOf, next, prev string, items []json.RawMessage) ([]b
 		pp.SetIRI(u)
 		c.SetActivityStreamsPrev(pp)
 	}
-	m, err := serialize(c)
-	if err != nil {
-		return nil, err
-	}
-	list := make([]any, 0, len(items))
-	for i, raw := range items {
-		v, err := embedded(raw)
-		if err != nil {
-			return nil, fmt.Errorf("item %d: %w", i, err)
-		}
-		list = append(list, v)
-	}
-	m["orderedItems"] = list
-	return finish(m)
+	return withItems(c, items)
 }
