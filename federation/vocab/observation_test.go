@@ -13,7 +13,7 @@ func sampleReport() *ObservationReport {
 		Host: "fonts.googleapis.com", Category: "fonts", Code: "third-party", Detail: "SECRET raw evidence"}
 	return &ObservationReport{ID: "https://annuaire.example/observations/1", DirectoryActor: "https://annuaire.example/actor",
 		HosterActor: "https://n.example/hosters/a", ObservedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC),
-		Findings: []catalog.Finding{tp, {Kind: catalog.KindTLS, URL: "https://n.example/", Status: catalog.FindingOK, Value: "TLS 1.3"}},
+		Findings:      []catalog.Finding{tp, {Kind: catalog.KindTLS, URL: "https://n.example/", Status: catalog.FindingOK, Value: "TLS 1.3"}},
 		Discrepancies: []catalog.ReportDiscrepancy{{Commitment: "pas-de-pistage", Declared: catalog.AnswerYes, Finding: tp}}}
 }
 
