@@ -14,16 +14,16 @@ import (
 // overviewPage is what others see of the hoster.
 type overviewPage struct {
 	formState
-	Hoster     *catalog.Hoster
-	ActorURL   string
-	Exports    []alternate
-	Followers  []federation.FollowerInfo
-	Failing    []federation.FailingDelivery
-	Audits     []catalog.Audit
+	Hoster    *catalog.Hoster
+	ActorURL  string
+	Exports   []alternate
+	Followers []federation.FollowerInfo
+	Failing   []federation.FailingDelivery
+	Audits    []catalog.Audit
 	// Observations are the latest report of each directory's observatory.
 	Observations []nodeObservation
 	OfferCount   int
-	Retried    bool
+	Retried      bool
 }
 
 // nodeDashOverview is GET /gestion: the directories that follow the node
