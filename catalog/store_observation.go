@@ -25,8 +25,9 @@ func dayOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 // SaveObservation stores one observation, folds its findings into the
 // verdicts of its day (the worst status per subject wins) and counts its
-// reachability probes in the day's availability. Observations are the
-// directory's own data, not federated entities: no change row.
+// reachability probes in the day's availability. A change row
+// (ChangeObservation) in the same transaction lets the directory's outbox
+// report it to the hoster's node.
 func (s *Store) SaveObservation(ctx context.Context, o *Observation) error {
 	o.ObservedAt = dbTime(o.ObservedAt)
 	day := dayOf(o.ObservedAt)
@@ -81,7 +82,7 @@ func (s *Store) SaveObservation(ctx context.Context, o *Observation) error {
 				return false, err
 			}
 		}
-		return false, nil
+		return true, s.appendChange(ctx, tx, Change{Kind: ChangeObservation, Op: OpUpsert, HosterID: o.HosterID, EntityID: o.ID})
 	})
 	if err != nil {
 		return fmt.Errorf("catalog: save observation of hoster %d: %w", o.HosterID, err)

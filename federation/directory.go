@@ -72,10 +72,11 @@ func (d *Directory) Register(r *echo.Echo) {
 // fresh until ctx is done.
 func (d *Directory) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); d.e.runDeliveries(ctx) }()
 	go func() { defer wg.Done(); d.runRefresh(ctx) }()
 	go func() { defer wg.Done(); d.runAuditOutbox(ctx) }()
+	go func() { defer wg.Done(); d.runObservationOutbox(ctx) }()
 	wg.Wait()
 	return nil
 }

@@ -294,6 +294,9 @@ func (n *Node) handle(ctx context.Context, in *inbound) error {
 		if in.Act.ObjectType == "Audit" || in.Act.ObjectType == "portee:Audit" {
 			return n.onAudit(ctx, in)
 		}
+		if vocab.IsObservationReportType(in.Act.ObjectType) {
+			return n.onObservationReport(ctx, in)
+		}
 	}
 	return errIgnored
 }

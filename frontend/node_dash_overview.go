@@ -14,14 +14,16 @@ import (
 // overviewPage is what others see of the hoster.
 type overviewPage struct {
 	formState
-	Hoster     *catalog.Hoster
-	ActorURL   string
-	Exports    []alternate
-	Followers  []federation.FollowerInfo
-	Failing    []federation.FailingDelivery
-	Audits     []catalog.Audit
-	OfferCount int
-	Retried    bool
+	Hoster    *catalog.Hoster
+	ActorURL  string
+	Exports   []alternate
+	Followers []federation.FollowerInfo
+	Failing   []federation.FailingDelivery
+	Audits    []catalog.Audit
+	// Observations are the latest report of each directory's observatory.
+	Observations []nodeObservation
+	OfferCount   int
+	Retried      bool
 }
 
 // nodeDashOverview is GET /gestion: the directories that follow the node
@@ -50,6 +52,9 @@ func (s *Server) nodeDashOverview(c echo.Context) error {
 		}
 		yes := true
 		if p.Audits, err = s.store.Audits(ctx, catalog.AuditFilter{HosterID: h.ID, Received: &yes, Limit: 10}); err != nil {
+			return err
+		}
+		if p.Observations, err = s.nodeObservations(ctx, s.newView(c, "").L, h); err != nil {
 			return err
 		}
 		if s.cfg.Fed != nil {

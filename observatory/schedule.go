@@ -75,8 +75,11 @@ func (ob *Observatory) Run(ctx context.Context) error {
 		changes, err := ob.store.Changes(ctx, cursor, 10000)
 		if err == nil {
 			for _, c := range changes {
-				changedAt[c.HosterID] = c.At
 				cursor = c.Seq
+				if c.Kind == catalog.ChangeObservation {
+					continue // our own observations are not a hoster changing
+				}
+				changedAt[c.HosterID] = c.At
 			}
 		}
 		for _, id := range ob.due(ctx, changedAt) {

@@ -122,6 +122,9 @@ func (x *Indexer) apply(ctx context.Context, changes []catalog.Change) error {
 	var hosters []int64
 	var deleted []string
 	for _, c := range changes {
+		if c.Kind == catalog.ChangeObservation {
+			continue // observations are not in the search documents
+		}
 		if !slices.Contains(hosters, c.HosterID) {
 			hosters = append(hosters, c.HosterID)
 		}

@@ -44,6 +44,7 @@ func RunContract(t *testing.T, open func(t *testing.T) *catalog.Store) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"RecordCheck", testRecordCheck},
 		{"Observations", testObservations},
+		{"ObservationReports", testObservationReports},
 		{"ListHosters", testListHosters},
 		{"LocalHosters", testLocalHosters},
 		{"MigrateIdempotent", testMigrateIdempotent},

@@ -34,8 +34,12 @@ func testObservations(t *testing.T, s *catalog.Store) {
 	if o1.ID == 0 {
 		t.Error("SaveObservation left ID 0")
 	}
-	if n := lastSeq(t, s); n != seq {
-		t.Errorf("SaveObservation appended %d changes, want none", n-seq)
+	// One change row, for the directory's outbox that reports it to the node.
+	if cs := changesAfter(t, s, seq); len(cs) != 1 || cs[0].Kind != catalog.ChangeObservation || cs[0].EntityID != o1.ID || cs[0].HosterID != h.ID {
+		t.Errorf("SaveObservation changes: %+v, want one %q of observation %d", cs, catalog.ChangeObservation, o1.ID)
+	}
+	if got, err := s.ObservationByID(ctx, o1.ID); err != nil || len(got.Findings) != len(bad) {
+		t.Errorf("ObservationByID: %+v %v", got, err)
 	}
 	// Later the same day the pad answers: the day keeps the worst.
 	o2 := &catalog.Observation{HosterID: h.ID, ObservedAt: day1.Add(time.Hour), Method: catalog.MethodHTML, Findings: catalog.Findings{

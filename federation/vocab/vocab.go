@@ -142,6 +142,8 @@ func termDefinitions() map[string]any {
 		// (Mastodon and GoToSocial read Service as an actor).
 		OfferType: NS + OfferType,
 		"Audit":   "portee:Audit",
+		// The observatory's report to a hoster's node (observation.go).
+		ObservationReportType: "portee:" + ObservationReportType,
 	}
 	// Our terms are written prefixed ("portee:audience") so that they never
 	// clash with ActivityStreams terms of the same name; their definitions

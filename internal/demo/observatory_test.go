@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -81,6 +82,30 @@ func TestDemoObservatory(t *testing.T) {
 	page, err := io.ReadAll(resp.Body)
 	if err != nil || !strings.Contains(string(page), "www.googletagmanager.com") {
 		t.Error("the hoster page does not show the observed third parties")
+	}
+	// The node of erdre-libre heard of its discrepancy from the directory.
+	erdreNode := d.Nodes[1]
+	if !strings.HasPrefix(erdreNode.Acct(), "erdre-libre@") {
+		t.Fatalf("node 1 is %s", erdreNode.Acct())
+	}
+	hs, err := erdreNode.Store.LocalHosters(context.Background())
+	if err != nil || len(hs) != 1 {
+		t.Fatalf("erdre-libre's node hosters: %v %v", hs, err)
+	}
+	heard := false
+	for deadline := time.Now().Add(time.Minute); !heard && time.Now().Before(deadline); time.Sleep(time.Second) {
+		rs, err := erdreNode.Store.ObservationReports(context.Background(), hs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			for _, x := range r.Discrepancies {
+				heard = heard || (x.Commitment == "neutre-pistage" && x.Finding.Category == "analytics")
+			}
+		}
+	}
+	if !heard {
+		t.Error("erdre-libre's node never received the report of its analytics discrepancy")
 	}
 }
 
