@@ -3,13 +3,10 @@ package federation
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"time"
 
 	"codeberg.org/portee/portee/catalog"
 	"codeberg.org/portee/portee/federation/vocab"
-	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
 )
 
@@ -23,91 +20,7 @@ const auditOutboxConsumer = "audit-outbox"
 // to other followers). The activity, its delivery and the cursor commit
 // together: a crash neither loses nor repeats one.
 func (d *Directory) runAuditOutbox(ctx context.Context) {
-	wake, cancel := d.e.store.Subscribe()
-	defer cancel()
-	poll := time.NewTicker(d.e.cfg.PollEvery)
-	defer poll.Stop()
-	for {
-		if err := d.publishAudits(ctx); err != nil && ctx.Err() == nil {
-			d.e.log.Warn("federation: audit outbox", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-wake:
-		case <-poll.C:
-		}
-	}
-}
-
-func (d *Directory) publishAudits(ctx context.Context) error {
-	e := d.e
-	for {
-		cur, err := e.store.Cursor(ctx, auditOutboxConsumer)
-		if err != nil {
-			return err
-		}
-		changes, err := e.store.Changes(ctx, cur, 500)
-		if err != nil {
-			return err
-		}
-		if len(changes) == 0 {
-			return nil
-		}
-		// Most changes are not audits: the cursor moves over a run of them
-		// in one write, and each audit gets a transaction of its own.
-		for len(changes) > 0 {
-			n := 0
-			for n < len(changes) && changes[n].Kind != catalog.ChangeAudit {
-				n++
-			}
-			var act *outActivity
-			var inbox string
-			if n == 0 {
-				if act, inbox, err = d.auditActivity(ctx, changes[0]); err != nil {
-					return fmt.Errorf("federation: audit change %d: %w", changes[0].Seq, err)
-				}
-				n = 1
-			}
-			next := changes[n-1].Seq
-			err := d.advanceAuditCursor(ctx, cur, next, act, inbox)
-			if errors.Is(err, errCursorMoved) {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			if act != nil {
-				e.wakeQueue()
-			}
-			cur, changes = next, changes[n:]
-		}
-	}
-}
-
-// advanceAuditCursor moves the cursor from prev to next and, when act is
-// set, stores it and its delivery in the same transaction. Another process
-// that moved the cursor first wins (errCursorMoved).
-func (d *Directory) advanceAuditCursor(ctx context.Context, prev, next int64, act *outActivity, inbox string) error {
-	e := d.e
-	return e.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		var at []int64
-		if err := tx.SelectContext(ctx, &at, e.db.Rebind(`SELECT seq FROM feed_cursors WHERE consumer = ?`+e.forUpdate()), auditOutboxConsumer); err != nil {
-			return err
-		}
-		if (len(at) == 0 && prev != 0) || (len(at) == 1 && at[0] != prev) {
-			return errCursorMoved
-		}
-		if act != nil {
-			if err := e.saveActivityTx(ctx, tx, *act); err != nil {
-				return err
-			}
-			if err := e.enqueueTx(ctx, tx, act.ID, []string{inbox}); err != nil {
-				return err
-			}
-		}
-		return e.store.SetCursorTx(ctx, tx, auditOutboxConsumer, next)
-	})
+	d.runFeedOutbox(ctx, auditOutboxConsumer, catalog.ChangeAudit, d.auditActivity)
 }
 
 // auditActivity builds the Create of an audit this directory published;

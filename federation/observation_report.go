@@ -24,13 +24,19 @@ const observationOutboxConsumer = "observation-outbox"
 // it. Like the audit outbox, the activity, its delivery and the cursor
 // commit together.
 func (d *Directory) runObservationOutbox(ctx context.Context) {
+	d.runFeedOutbox(ctx, observationOutboxConsumer, catalog.ChangeObservation, d.observationActivity)
+}
+
+// runFeedOutbox delivers, until ctx ends, the changes of one kind that build
+// turns into activities, woken by each new change (and a poll).
+func (d *Directory) runFeedOutbox(ctx context.Context, consumer, kind string, build feedBuilder) {
 	wake, cancel := d.e.store.Subscribe()
 	defer cancel()
 	poll := time.NewTicker(d.e.cfg.PollEvery)
 	defer poll.Stop()
 	for {
-		if err := d.publishFeed(ctx, observationOutboxConsumer, catalog.ChangeObservation, d.observationActivity); err != nil && ctx.Err() == nil {
-			d.e.log.Warn("federation: observation outbox", "err", err)
+		if err := d.publishFeed(ctx, consumer, kind, build); err != nil && ctx.Err() == nil {
+			d.e.log.Warn("federation: "+kind+" outbox", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -46,7 +52,9 @@ func (d *Directory) runObservationOutbox(ctx context.Context) {
 type feedBuilder func(ctx context.Context, c catalog.Change) (*outActivity, string, error)
 
 // publishFeed moves consumer's cursor over the change feed, delivering the
-// changes of one kind through build (publishAudits, for any kind).
+// changes of one kind through build. Most changes are of other kinds: the
+// cursor moves over a run of them in one write, and each delivered change
+// gets a transaction of its own.
 func (d *Directory) publishFeed(ctx context.Context, consumer, kind string, build feedBuilder) error {
 	e := d.e
 	for {
