@@ -69,6 +69,35 @@ func (d *Directory) auditActivity(ctx context.Context, c catalog.Change) (*outAc
 	return &outActivity{ID: id, Actor: d.actor, Type: "Create", ObjectID: a.ObjectID, Listed: true, Body: body}, inbox, nil
 }
 
+// reportedHoster checks what a directory sends about one of the node's
+// hosters (an audit, an observation report): attributed to its sender,
+// about a hoster served here and addressed to it, from a directory that
+// follows that hoster. Anything else is 403, and nothing is stored.
+func (n *Node) reportedHoster(ctx context.Context, in *inbound, attributedTo, hosterActor, what string) (*catalog.Hoster, error) {
+	if attributedTo != in.Act.Actor {
+		return nil, reject(http.StatusForbidden, "%s must be attributed to its sender", what)
+	}
+	h, err := n.e.store.HosterByActor(ctx, hosterActor)
+	if errors.Is(err, catalog.ErrNotFound) || (err == nil && !h.Local) {
+		return nil, reject(http.StatusForbidden, "%s about a hoster not served here", what)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if in.Target != "" && in.Target != h.ActorID {
+		return nil, reject(http.StatusForbidden, "%s about another hoster", what)
+	}
+	var follows int
+	if err := n.e.db.GetContext(ctx, &follows, n.e.db.Rebind(`SELECT COUNT(*) FROM fed_followers WHERE local_actor = ? AND actor_id = ?`),
+		h.ActorID, in.Act.Actor); err != nil {
+		return nil, err
+	}
+	if follows == 0 {
+		return nil, reject(http.StatusForbidden, "%s is accepted only from a directory that follows the hoster", what)
+	}
+	return h, nil
+}
+
 // onAudit stores on a node an Audit a directory created about one of its
 // hosters. Only a directory that follows that hoster may: anyone else gets
 // 403 and nothing is stored. The audit must be attributed to the signer.
@@ -79,26 +108,9 @@ func (n *Node) onAudit(ctx context.Context, in *inbound) error {
 	if err != nil {
 		return reject(http.StatusBadRequest, "audit: %v", err)
 	}
-	if a.PublisherActor != in.Act.Actor {
-		return reject(http.StatusForbidden, "an audit must be attributed to its sender")
-	}
-	h, err := n.e.store.HosterByActor(ctx, a.HosterActor)
-	if errors.Is(err, catalog.ErrNotFound) || (err == nil && !h.Local) {
-		return reject(http.StatusForbidden, "the audited hoster is not served here")
-	}
+	h, err := n.reportedHoster(ctx, in, a.PublisherActor, a.HosterActor, "an audit")
 	if err != nil {
 		return err
-	}
-	if in.Target != "" && in.Target != h.ActorID {
-		return reject(http.StatusForbidden, "an audit of another hoster")
-	}
-	var follows int
-	if err := n.e.db.GetContext(ctx, &follows, n.e.db.Rebind(`SELECT COUNT(*) FROM fed_followers WHERE local_actor = ? AND actor_id = ?`),
-		h.ActorID, in.Act.Actor); err != nil {
-		return err
-	}
-	if follows == 0 {
-		return reject(http.StatusForbidden, "audits are accepted only from directories that follow the hoster")
 	}
 	a.HosterID = h.ID
 	err = n.e.store.ReceiveAudit(ctx, a, catalog.WriteMeta{ActivityID: in.Act.ID, ActorID: in.Act.Actor})

@@ -178,26 +178,9 @@ func (n *Node) onObservationReport(ctx context.Context, in *inbound) error {
 	if err != nil {
 		return reject(http.StatusBadRequest, "observation report: %v", err)
 	}
-	if r.DirectoryActor != in.Act.Actor {
-		return reject(http.StatusForbidden, "an observation report must be attributed to its sender")
-	}
-	h, err := n.e.store.HosterByActor(ctx, r.HosterActor)
-	if errors.Is(err, catalog.ErrNotFound) || (err == nil && !h.Local) {
-		return reject(http.StatusForbidden, "the observed hoster is not served here")
-	}
+	h, err := n.reportedHoster(ctx, in, r.DirectoryActor, r.HosterActor, "an observation report")
 	if err != nil {
 		return err
-	}
-	if in.Target != "" && in.Target != h.ActorID {
-		return reject(http.StatusForbidden, "an observation report about another hoster")
-	}
-	var follows int
-	if err := n.e.db.GetContext(ctx, &follows, n.e.db.Rebind(`SELECT COUNT(*) FROM fed_followers WHERE local_actor = ? AND actor_id = ?`),
-		h.ActorID, in.Act.Actor); err != nil {
-		return err
-	}
-	if follows == 0 {
-		return reject(http.StatusForbidden, "observation reports are accepted only from directories that follow the hoster")
 	}
 	err = n.e.store.ReceiveObservationReport(ctx, &catalog.ObservationReport{HosterID: h.ID, DirectoryActor: r.DirectoryActor,
 		ObjectID: r.ID, ObservedAt: r.ObservedAt, Findings: r.Findings, Discrepancies: r.Discrepancies},
