@@ -54,9 +54,7 @@ func (n *Node) featuredNote(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var body string
-	err = n.e.db.GetContext(ctx, &body, n.e.db.Rebind(`SELECT body FROM fed_objects WHERE object_id = ? AND actor_id = ?`),
-		n.e.paths.FeaturedNote(h.Username, c.Param("key"), c.Param("version")), h.ActorID)
+	body, err := n.storedObject(ctx, n.e.paths.FeaturedNote(h.Username, c.Param("key"), c.Param("version")), h.ActorID)
 	if err == nil {
 		return writeAP(c, http.StatusOK, []byte(body))
 	}

@@ -269,9 +269,7 @@ func (n *Node) note(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var body string
-	err = n.e.db.GetContext(ctx, &body, n.e.db.Rebind(`SELECT body FROM fed_objects WHERE object_id = ? AND actor_id = ?`),
-		n.e.paths.Note(h.Username, c.Param("id")), h.ActorID)
+	body, err := n.storedObject(ctx, n.e.paths.Note(h.Username, c.Param("id")), h.ActorID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return echo.NewHTTPError(http.StatusNotFound, "no such note")
 	}
@@ -279,6 +277,14 @@ func (n *Node) note(c echo.Context) error {
 		return err
 	}
 	return writeAP(c, http.StatusOK, []byte(body))
+}
+
+// storedObject is the body of an object the node published as actor
+// (sql.ErrNoRows when there is none).
+func (n *Node) storedObject(ctx context.Context, id, actor string) (string, error) {
+	var body string
+	err := n.e.db.GetContext(ctx, &body, n.e.db.Rebind(`SELECT body FROM fed_objects WHERE object_id = ? AND actor_id = ?`), id, actor)
+	return body, err
 }
 
 // handle is the node's inbox: it answers follows of its actors.
